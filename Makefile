@@ -1,0 +1,27 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Each builds .venv on first use (and again only when pyproject.toml changes).
+
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+demo: $(STAMP)
+	$(VENV)/bin/lpt build
+
+test: $(STAMP)
+	bash scripts/system-packages.sh
+	$(VENV)/bin/python -m pytest
+
+bench: $(STAMP)
+	bash scripts/system-packages.sh
+	$(VENV)/bin/python benchmarks/ingest.py
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) data/lpt.sqlite data/lpt.sqlite-wal data/lpt.sqlite-shm

@@ -1,0 +1,120 @@
+"""The ``lpt`` command: a thin layer over the ``lpt`` Python API.
+
+Each command parses its arguments, calls one API function and prints the
+result. Expected failures (:class:`~lpt.errors.LPTError`) print one line on
+stderr and exit 1; with ``--json`` stdout carries exactly one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from lpt import __version__
+from lpt.errors import LPTError
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.handler(args)
+    except LPTError as exc:
+        print(f"lpt: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("lpt: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lpt", description="Local Priority Targeting workbench."
+    )
+    parser.add_argument("--version", action="version", version=f"lpt {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="store URL (default: $LPT_DATABASE_URL, else an SQLite file under data/)",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="import outside data into the store")
+    kinds = ingest.add_subparsers(title="kinds", metavar="KIND")
+    crime = kinds.add_parser("crime", help="police.uk street-level CSV files (plain or .gz) or folders")
+    crime.add_argument("paths", nargs="+", metavar="PATH")
+    crime.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    crime.set_defaults(handler=_ingest_crime)
+
+    rejects = commands.add_parser("rejects", help="list rejected rows with file, line, field and reason")
+    rejects.add_argument("--all", action="store_true", help="include rejects of replaced months")
+    rejects.add_argument("--json", action="store_true", help="print a JSON list on stdout")
+    rejects.set_defaults(handler=_rejects)
+
+    build = commands.add_parser("build", help="the main job: import the bundled data and summarise it")
+    build.set_defaults(handler=_build)
+    return parser
+
+
+def _open(args: argparse.Namespace):
+    from lpt.store import open_store
+
+    return open_store(args.db)
+
+
+def _ingest_crime(args: argparse.Namespace) -> int:
+    from lpt.ingest.crime import import_crime_files
+
+    report = import_crime_files(_open(args), args.paths)
+    if args.json:
+        print(json.dumps(report.as_dict()))
+    else:
+        _print_import(report)
+    for failed in report.failed:
+        print(f"lpt: error: {failed.error}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _rejects(args: argparse.Namespace) -> int:
+    from lpt.store.queries import rejected_rows
+
+    rows = rejected_rows(_open(args), include_replaced=args.all)
+    if args.json:
+        print(rows.to_json(orient="records"))
+    elif rows.empty:
+        print("No rejected rows.")
+    else:
+        shown = rows[["file", "line", "field", "reason"]]
+        print(shown.to_string(index=False, max_colwidth=80))
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from lpt.build import build
+
+    result = build(_open(args))
+    _print_import(result.crime_import)
+    print()
+    print("Stored police.uk records by force and month:")
+    print(result.crime_summary.to_string(index=False))
+    for failed in result.crime_import.failed:
+        print(f"lpt: error: {failed.error}", file=sys.stderr)
+    return 1 if result.crime_import.failed else 0
+
+
+def _print_import(report) -> None:
+    counts = ["read", "stored", "duplicates", "rejected", "replaced"]
+    table = pd.DataFrame([{"file": f.path, **{c: getattr(f, c) for c in counts}} for f in report.files])
+    if not table.empty:
+        print(table.to_string(index=False))
+    print("Total: " + ", ".join(f"{report.total(c)} {c}" for c in counts))

@@ -1,0 +1,1 @@
+"""Ingestion: read and validate outside data, then write it to the store in batches."""

@@ -1,0 +1,74 @@
+"""The lpt command line, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lpt.cli import main
+from tests.policeuk_files import crime_row, write_street_file
+
+NAME = "2025-03-test-street.csv"
+LPT = Path(sys.executable).with_name("lpt")
+
+
+@pytest.fixture
+def db(tmp_path) -> list[str]:
+    return ["--db", f"sqlite:///{tmp_path / 'cli.sqlite'}"]
+
+
+def test_ingest_json_is_the_only_thing_on_stdout(tmp_path, db):
+    path = write_street_file(tmp_path / NAME, [crime_row(), crime_row(Month="x")])
+    done = subprocess.run([LPT, *db, "ingest", "crime", path, "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert {k: payload[k] for k in ("read", "stored", "duplicates", "rejected", "replaced")} == {
+        "read": 2, "stored": 1, "duplicates": 0, "rejected": 1, "replaced": 0
+    }
+    assert payload["files"][0]["error"] is None
+
+
+def test_broken_file_exits_non_zero_with_one_line_and_no_traceback(tmp_path, db):
+    broken = tmp_path / "2025-01-test-street.csv"
+    broken.write_bytes(b"\xff\xfe\x00garbage")
+    good = write_street_file(tmp_path / NAME, [crime_row()])
+    done = subprocess.run([LPT, *db, "ingest", "crime", broken, good], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"lpt: error: {broken}, line 1: not UTF-8" in done.stderr
+    assert "Total: 1 read, 1 stored" in done.stdout
+
+
+def test_rejects_lists_file_line_field_and_reason(tmp_path, db, capsys):
+    path = write_street_file(tmp_path / NAME, [crime_row(), crime_row(Longitude="far")])
+    assert main([*db, "ingest", "crime", str(path)]) == 0
+    capsys.readouterr()
+    assert main([*db, "rejects", "--json"]) == 0
+    (reject,) = json.loads(capsys.readouterr().out)
+    assert (reject["file"], reject["line"], reject["field"]) == (str(path), 3, "Longitude")
+    assert main([*db, "rejects"]) == 0
+    table = capsys.readouterr().out
+    assert "Longitude" in table and "not a number: 'far'" in table
+
+
+def test_build_imports_the_bundled_data_and_summarises(tmp_path, db, capsys, monkeypatch):
+    write_street_file(tmp_path / "data" / "raw" / "crime" / "t" / NAME, [crime_row()])
+    monkeypatch.setenv("LPT_DATA_DIR", str(tmp_path / "data"))
+    assert main([*db, "build"]) == 0
+    out = capsys.readouterr().out
+    assert "Total: 1 read, 1 stored" in out
+    assert "Test Constabulary 2025-03" in out
+
+
+def test_bad_store_url_is_one_clear_line(capsys):
+    assert main(["--db", "nonsense", "rejects"]) == 1
+    assert capsys.readouterr().err.strip() == "lpt: error: not a database URL: 'nonsense'"
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    assert "ingest" in capsys.readouterr().err
