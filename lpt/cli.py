@@ -61,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     rejects.add_argument("--json", action="store_true", help="print a JSON list on stdout")
     rejects.set_defaults(handler=_rejects)
 
+    backtest = commands.add_parser(
+        "backtest", help="score next-month street forecasts against naive methods on police.uk files"
+    )
+    backtest.add_argument("paths", nargs="+", metavar="PATH", help="street files of one force, consecutive months")
+    backtest.add_argument("--out", required=True, metavar="FILE.csv", help="LPT's scores per test month and street")
+    backtest.add_argument("--harm", metavar="FILE.csv", help="harm weights: columns crime_type, weight")
+    backtest.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    backtest.set_defaults(handler=_backtest)
+
     build = commands.add_parser("build", help="the main job: import the bundled data and summarise it")
     build.set_defaults(handler=_build)
     return parser
@@ -96,6 +105,25 @@ def _rejects(args: argparse.Namespace) -> int:
     else:
         shown = rows[["file", "line", "field", "reason"]]
         print(shown.to_string(index=False, max_colwidth=80))
+    return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from lpt.forecast import records_from_files, run_backtest, street_history
+    from lpt.forecast.backtest import summary_table
+    from lpt.forecast.harm import read_harm_weights
+
+    records, force = records_from_files(args.paths)
+    harm = read_harm_weights(args.harm) if args.harm else None
+    result = run_backtest(street_history(records), force=force, harm_weights=harm)
+    result.scores.to_csv(args.out, index=False)
+    if args.json:
+        print(json.dumps(result.as_dict()))
+    else:
+        months = result.per_month["month"]
+        print(f"{force}: {months.nunique()} test months, {months.min()} to {months.max()} (means)")
+        print(summary_table(result).to_string(float_format="{:.3f}".format))
+        print(f"Scores written to {args.out}")
     return 0
 
 

@@ -72,3 +72,25 @@ def test_bad_store_url_is_one_clear_line(capsys):
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([]) == 2
     assert "ingest" in capsys.readouterr().err
+
+
+def test_backtest_writes_scores_and_prints_json(tmp_path, capsys):
+    from lpt.settings import bundled_crime_dir
+
+    files = [str(f) for f in sorted(bundled_crime_dir().rglob("*.csv.gz"))[:4]]
+    out = tmp_path / "scores.csv"
+    assert main(["backtest", *files, "--out", str(out), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["test_months"] == ["2025-04"]
+    assert set(payload["methods"]) == {"lpt", "last_month", "all_history", "ewma", "perfect"}
+    assert set(payload["methods"]["lpt"]) == {"hit_rate", "pai", "pei"}
+    assert set(payload["methods"]["ewma"]["hit_rate"]) == {"1%", "5%", "10%"}
+    assert out.read_text().splitlines()[0] == "month,location,lsoa_code,score"
+
+
+def test_backtest_bad_harm_file_names_file_line_and_field(tmp_path, capsys):
+    harm = tmp_path / "harm.csv"
+    harm.write_text("crime_type,weight\nBurglary,heavy\n")
+    path = write_street_file(tmp_path / NAME, [crime_row()])
+    assert main(["backtest", str(path), "--out", str(tmp_path / "o.csv"), "--harm", str(harm)]) == 1
+    assert capsys.readouterr().err.strip() == f"lpt: error: {harm}, line 2: field weight: not a non-negative number: 'heavy'"

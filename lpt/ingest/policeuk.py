@@ -24,6 +24,7 @@ from lpt.errors import InputFileError
 
 __all__ = [
     "COLUMNS",
+    "COLUMN_INDEX",
     "LATITUDE_RANGE",
     "LONGITUDE_RANGE",
     "Reject",
@@ -48,9 +49,10 @@ COLUMNS: tuple[str, ...] = (
     "Last outcome category",
     "Context",
 )
-_COL = {name: index for index, name in enumerate(COLUMNS)}
+#: Position of each column in a row.
+COLUMN_INDEX: dict[str, int] = {name: index for index, name in enumerate(COLUMNS)}
 MONTH, REPORTED_BY, LONGITUDE, LATITUDE, LSOA_CODE, CRIME_TYPE = (
-    _COL[c] for c in ("Month", "Reported by", "Longitude", "Latitude", "LSOA code", "Crime type")
+    COLUMN_INDEX[c] for c in ("Month", "Reported by", "Longitude", "Latitude", "LSOA code", "Crime type")
 )
 
 #: police.uk covers England, Wales and Northern Ireland; points outside this box
