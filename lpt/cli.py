@@ -141,8 +141,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _print_import(report) -> None:
-    counts = ["read", "stored", "duplicates", "rejected", "replaced"]
-    table = pd.DataFrame([{"file": f.path, **{c: getattr(f, c) for c in counts}} for f in report.files])
+    from lpt.ingest.report import COUNTS
+
+    table = pd.DataFrame([{"file": f.path, **{c: getattr(f, c) for c in COUNTS}} for f in report.files])
     if not table.empty:
         print(table.to_string(index=False))
-    print("Total: " + ", ".join(f"{report.total(c)} {c}" for c in counts))
+    print("Total: " + ", ".join(f"{report.total(c)} {c}" for c in COUNTS))

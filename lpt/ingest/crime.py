@@ -22,7 +22,6 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,12 +31,12 @@ from tqdm.auto import tqdm
 
 from lpt.errors import InputFileError
 from lpt.ingest.files import find_files
+from lpt.ingest.report import FileReport, ImportReport
 from lpt.ingest.policeuk import StreetFile, parse_coordinate, read_street_file
 from lpt.store.schema import crime_batches, crime_rejects, crimes
 
 __all__ = ["FileReport", "ImportReport", "import_crime_files", "import_street_file"]
 
-_COUNTS = ("read", "stored", "duplicates", "rejected", "replaced")
 #: Store column of each police.uk column, in file order.
 _FIELDS = (
     "crime_id",
@@ -53,37 +52,6 @@ _FIELDS = (
     "last_outcome_category",
     "context",
 )
-
-
-@dataclass
-class FileReport:
-    """What happened to one file; ``error`` is set when the file stored nothing."""
-
-    path: str
-    read: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    replaced: int = 0
-    error: str | None = None
-
-
-@dataclass
-class ImportReport:
-    """Reports of every file of one import, with totals."""
-
-    files: list[FileReport] = field(default_factory=list)
-
-    def total(self, count: str) -> int:
-        return sum(getattr(f, count) for f in self.files)
-
-    @property
-    def failed(self) -> list[FileReport]:
-        return [f for f in self.files if f.error]
-
-    def as_dict(self) -> dict:
-        """The ``--json`` shape: totals, then one object per file."""
-        return {**{c: self.total(c) for c in _COUNTS}, "files": [asdict(f) for f in self.files]}
 
 
 def import_crime_files(

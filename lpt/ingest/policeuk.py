@@ -10,17 +10,14 @@ Nothing here assumes a particular force.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import math
 import re
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lpt.errors import InputFileError
+from lpt.ingest.csvfile import Reject, read_text, split_rows
 
 __all__ = [
     "COLUMNS",
@@ -66,16 +63,6 @@ _FILE_MONTH_RE = re.compile(r"^(\d{4}-(?:0[1-9]|1[0-2]))-")
 _LSOA_RE = re.compile(r"^[EW]01\d{6}$")
 
 
-@dataclass(frozen=True)
-class Reject:
-    """A data row that could not be accepted, kept whole with the first bad field."""
-
-    line: int
-    field: str
-    reason: str
-    values: tuple[str, ...]
-
-
 @dataclass
 class StreetFile:
     """A parsed street file: ``rows`` are ``(line, values)`` of accepted rows, in file order."""
@@ -94,46 +81,22 @@ class StreetFile:
 
 def read_street_file(path: str | Path) -> StreetFile:
     """Read a plain or gzip-compressed police.uk street file."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-        if path.suffix == ".gz":
-            raw = gzip.decompress(raw)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise InputFileError(path, f"not a readable gzip file, truncated or corrupt ({exc})") from None
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputFileError(
-            path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be decoded)", line
-        ) from None
-    return parse_street_text(text, path)
+    return parse_street_text(read_text(path), path)
 
 
 def parse_street_text(text: str, path: str | Path) -> StreetFile:
     """Parse the decoded text of a street file; ``path`` names it in errors and decides the month."""
     name = str(path)
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise InputFileError(name, "not a CSV text file (contains NUL bytes)", line)
-    lines = _split_rows(text, name)
-    if not lines:
-        raise InputFileError(name, "empty file: no header row", 1)
-    header_line, header = lines[0]
+    parsed_csv = split_rows(text, name)
+    header = parsed_csv.header
     if tuple(h.strip() for h in header) != COLUMNS:
         raise InputFileError(
             name,
             "header is not a police.uk street file: expected "
             f"{','.join(COLUMNS)!r}, found {','.join(header)[:200]!r}",
-            header_line,
+            parsed_csv.header_line,
         )
-    data = lines[1:]
-    if data and len(data[-1][1]) != len(COLUMNS) and not text.endswith(("\n", "\r")):
-        raise InputFileError(name, "file ends in the middle of a row (truncated?)", data[-1][0])
-
+    data = parsed_csv.rows
     month = _file_month(Path(name).name, data)
     force = _majority(v[REPORTED_BY].strip() for _, v in data if len(v) == len(COLUMNS))
     parsed = StreetFile(path=name, force=force, month=month)
@@ -144,26 +107,6 @@ def parse_street_text(text: str, path: str | Path) -> StreetFile:
         else:
             parsed.rejects.append(Reject(line, problem[0], problem[1], tuple(values)))
     return parsed
-
-
-def _split_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
-    """CSV rows with the line each starts on; blank lines are not rows."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    start = 1
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return rows
-        except csv.Error as exc:
-            reason = str(exc)
-            if "unexpected end of data" in reason:
-                reason = "file ends inside a quoted field (truncated?)"
-            raise InputFileError(name, f"not valid CSV: {reason}", start) from None
-        if values:
-            rows.append((start, values))
-        start = reader.line_num + 1
 
 
 def _file_month(filename: str, data: list[tuple[int, list[str]]]) -> str | None:

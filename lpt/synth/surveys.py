@@ -1,0 +1,179 @@
+"""Synthetic quarterly survey answers, 2024 Q1 to 2025 Q4.
+
+Members still registered at a wave answer it with a propensity that varies by
+group (older members and advisory group members answer more). Trust and
+confidence are a latent score (a member's lasting view, their LSOA's
+deprivation and crime, a ward effect, noise) cut into a 5-point scale, with an
+optional planted change for named wards from a given wave. Local priorities
+follow the real crime mix of the member's LSOA in that quarter (the nearest
+quarter with police.uk data where there is none) and its deprivation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from lpt.synth.calibration import TOPICS, Calibration
+
+__all__ = [
+    "SURVEY_COLUMNS",
+    "QUESTIONS",
+    "WAVES",
+    "PlantedChange",
+    "RESPONSE_LOG_ODDS",
+    "CONFIDENCE_EFFECTS",
+    "generate_surveys",
+]
+
+WAVES: tuple[str, ...] = tuple(f"{year}Q{q}" for year in (2024, 2025) for q in (1, 2, 3, 4))
+#: The 5-point questions (1 strongly disagree / very low ... 5 strongly agree / very high).
+QUESTIONS: dict[str, str] = {
+    "trust": "How much do you trust the police in your local area?",
+    "confidence": "Taking everything into account, how confident are you in the police in your local area?",
+    "understands_issues": "The police understand the issues that affect this community.",
+    "deals_with_concerns": "The police are dealing with the things that matter to people in this community.",
+}
+#: Columns of the surveys export (docs/DATA_SCHEMA.md).
+SURVEY_COLUMNS = [
+    "response_id", "member_id", "wave", "responded_on", *QUESTIONS,
+    "priority_1", "priority_2", "priority_3", "concern",
+]
+#: Planted response propensity (log odds); the base gives about 30% per wave.
+RESPONSE_LOG_ODDS: dict[str, float] = {
+    "base": -0.9, "older": 0.45, "younger": -0.5, "independent_advisory_group": 1.2, "neighbourhood_watch": 0.5,
+}
+#: Planted effects on the latent confidence score (in units of its noise sd, 1).
+CONFIDENCE_EFFECTS: dict[str, float] = {"imd_decile": 0.08, "crime_rate_z": -0.25, "older": 0.25, "ward_sd": 0.2}
+_THRESHOLDS = np.array([-1.6, -0.6, 0.4, 1.4])
+_TOPIC_BASE = {
+    "drugs": 1.0, "asb": 1.0, "speeding": 1.1, "burglary": 0.7, "vehicle_crime": 0.5, "violence": 0.6,
+    "litter_flytipping": 0.6, "youth_nuisance": 0.7, "shoplifting": 0.3, "criminal_damage": 0.4,
+}
+_CONCERNS = {
+    "drugs": "Drug dealing on {street}, mostly in the evenings.",
+    "asb": "Groups causing trouble on {street} late at night.",
+    "speeding": "Cars speeding along {street}; someone will get hurt.",
+    "burglary": "Two houses near {street} broken into recently.",
+    "vehicle_crime": "Cars on {street} being broken into.",
+    "violence": "Fights outside the shops on {street} at weekends.",
+    "litter_flytipping": "Rubbish dumped at the end of {street} again.",
+    "youth_nuisance": "Youths on bikes intimidating people on {street}.",
+    "shoplifting": "Shoplifting at the shops on {street} is getting worse.",
+    "criminal_damage": "Cars and fences damaged on {street}.",
+}
+
+
+@dataclass(frozen=True)
+class PlantedChange:
+    """Shift confidence (and trust) by ``shift`` latent units in ``wards`` from ``wave`` on."""
+
+    wards: tuple[str, ...]
+    wave: str
+    shift: float = -0.8
+
+
+def generate_surveys(
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+    calibration: Calibration,
+    rng: np.random.Generator,
+    plant: PlantedChange | None = None,
+) -> pd.DataFrame:
+    """Survey responses: the export columns plus ``ward_code`` (truth for tests)."""
+    areas = calibration.areas.set_index("lsoa21_code")
+    lsoa = members["lsoa21_code"]
+    crime_z = _zscore(lsoa.map(areas["crime_rate"]).to_numpy())
+    wards = areas["ward_code"].unique()
+    ward_effect = dict(zip(wards, rng.normal(0, CONFIDENCE_EFFECTS["ward_sd"], len(wards))))
+    older = members["true_age_band"].isin(["55-64", "65-74", "75+"]).to_numpy()
+    lasting = (
+        CONFIDENCE_EFFECTS["imd_decile"] * (lsoa.map(areas["imd_decile"]).to_numpy() - 5.5)
+        + CONFIDENCE_EFFECTS["crime_rate_z"] * crime_z
+        + CONFIDENCE_EFFECTS["older"] * older
+        + members["ward_code"].map(ward_effect).to_numpy()
+        + rng.normal(0, 0.6, len(members))
+    )
+    propensity = _response_log_odds(members, older)
+    street_of = members["address_id"].map(households.set_index("address_id")["street"])
+    frames = []
+    for wave_index, wave in enumerate(WAVES):
+        start, end = pd.Period(wave, freq="Q").start_time, pd.Period(wave, freq="Q").end_time
+        registered = (pd.to_datetime(members["opted_in"]) <= start) & ~(
+            pd.to_datetime(members["opted_out"].replace("", None)) <= start
+        )
+        answers = registered.to_numpy() & (rng.random(len(members)) < expit(propensity))
+        rows = np.flatnonzero(answers)
+        shift = plant.shift if plant and wave >= plant.wave else 0.0
+        planted = members["ward_code"].isin(plant.wards).to_numpy()[rows] if plant else False
+        latent = lasting[rows] + shift * planted
+        wave_frame = pd.DataFrame({"member_id": members["member_id"].to_numpy()[rows], "wave": wave})
+        wave_frame["responded_on"] = (
+            start + pd.to_timedelta(rng.integers(14, 75, len(rows)), unit="D")
+        ).strftime("%Y-%m-%d")
+        for question in QUESTIONS:
+            wave_frame[question] = 1 + np.searchsorted(_THRESHOLDS, latent + rng.normal(0, 0.7, len(rows)))
+        priorities = _priorities(lsoa.to_numpy()[rows], wave, calibration, rng)
+        wave_frame[["priority_1", "priority_2", "priority_3"]] = priorities
+        wave_frame["concern"] = _concerns(priorities[:, 0], street_of.to_numpy()[rows], rng)
+        wave_frame["ward_code"] = members["ward_code"].to_numpy()[rows]
+        frames.append(wave_frame)
+    surveys = pd.concat(frames, ignore_index=True)
+    surveys["response_id"] = [f"R{i:08d}" for i in range(1, len(surveys) + 1)]
+    return surveys[SURVEY_COLUMNS + ["ward_code"]]
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    spread = values.std()
+    return (values - values.mean()) / spread if spread else np.zeros_like(values)
+
+
+def _response_log_odds(members: pd.DataFrame, older: np.ndarray) -> np.ndarray:
+    effects = RESPONSE_LOG_ODDS
+    younger = members["true_age_band"].isin(["18-24", "25-34"]).to_numpy()
+    groups = members["groups"]
+    return (
+        effects["base"]
+        + effects["older"] * older
+        + effects["younger"] * younger
+        + effects["independent_advisory_group"] * groups.str.contains("independent_advisory_group").to_numpy()
+        + effects["neighbourhood_watch"] * groups.str.contains("neighbourhood_watch").to_numpy()
+    )
+
+
+def _priorities(lsoas: np.ndarray, wave: str, calibration: Calibration, rng: np.random.Generator) -> np.ndarray:
+    """Up to three topics per respondent (blank where fewer), weighted by the local crime mix."""
+    mix = _quarter_mix(calibration.crime_mix, wave).reindex(lsoas).fillna(0.0).to_numpy()
+    areas = calibration.areas.set_index("lsoa21_code")
+    rural = areas["rural"].reindex(lsoas).fillna(False).to_numpy(dtype=bool)
+    deprived = areas["imd_decile"].reindex(lsoas).to_numpy() <= 3
+    base = np.array([_TOPIC_BASE[t] for t in TOPICS])
+    weights = base * (1 + 4 * mix)
+    weights[:, TOPICS.index("speeding")] *= np.where(rural, 2.0, 1.0)
+    weights[:, TOPICS.index("litter_flytipping")] *= np.where(deprived, 1.5, 1.0)
+    keys = np.log(weights) + rng.gumbel(size=weights.shape)  # Gumbel top-k: weighted sampling without replacement
+    ranked = np.asarray(TOPICS, dtype=object)[np.argsort(-keys, axis=1)[:, :3]]
+    how_many = rng.choice([1, 2, 3], size=len(lsoas), p=[0.25, 0.3, 0.45])
+    ranked[np.arange(3) >= how_many[:, None]] = ""
+    return ranked
+
+
+def _quarter_mix(crime_mix: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """Topic shares per LSOA in the wave's quarter, or the nearest quarter with crime data."""
+    quarters = sorted(crime_mix["quarter"].unique())
+    if not quarters:
+        return pd.DataFrame(columns=list(TOPICS))
+    target = pd.Period(wave, freq="Q")
+    nearest = min(quarters, key=lambda q: (abs((pd.Period(q, freq="Q") - target).n), q))
+    return crime_mix[crime_mix["quarter"] == nearest].set_index("lsoa21_code")[list(TOPICS)]
+
+
+def _concerns(topics: np.ndarray, streets: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A free-text concern for about half the respondents, about their first priority."""
+    writes = (rng.random(len(topics)) < 0.5) & (topics != "")
+    return np.array(
+        [_CONCERNS[t].format(street=s) if w else "" for t, s, w in zip(topics, streets, writes)], dtype=object
+    )
