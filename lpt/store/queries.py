@@ -243,9 +243,10 @@ def quality_reasons(engine: Engine) -> pd.DataFrame:
         ),
     ]
     columns = ["source", "month", "status", "reason", "rows"]
-    table = pd.concat([p[columns] for p in parts if not p.empty], ignore_index=True)
-    if table.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "rows" else "string") for c in columns})
+    parts = [p[columns] for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "rows" else "object") for c in columns})
+    table = pd.concat(parts, ignore_index=True)
     return table.groupby(columns[:-1], as_index=False)["rows"].sum().sort_values(columns[:3], ignore_index=True)
 
 
@@ -264,6 +265,9 @@ def quality_summary(engine: Engine) -> pd.DataFrame:
     (postcodes); unlinked rows are stored without a ward.
     """
     reasons = quality_reasons(engine)
+    counts = ["stored", "flagged", "unlinked", "rejected"]
+    if reasons.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in counts else "object") for c in ["source", "month", *counts]})
     stored = reasons[reasons["status"].isin(["linked", "unlinked"])].groupby(["source", "month"])["rows"].sum()
     table = reasons.pivot_table(index=["source", "month"], columns="status", values="rows", aggfunc="sum")
     table = table.reindex(columns=["flagged", "unlinked", "rejected"]).fillna(0).astype("int64")
