@@ -88,15 +88,7 @@ def _ingest_crime(args: argparse.Namespace) -> int:
     from lpt.ingest.crime import import_crime_files
 
     engine = _open(args)
-    report = import_crime_files(engine, args.paths)
-    link = _link(engine)
-    if args.json:
-        print(json.dumps({**report.as_dict(), "link": link.as_dict()}))
-    else:
-        _print_import(report)
-    for failed in report.failed:
-        print(f"lpt: error: {failed.error}", file=sys.stderr)
-    return 1 if report.failed else 0
+    return _imported(args, engine, import_crime_files(engine, args.paths), _print_import)
 
 
 def _rejects(args: argparse.Namespace) -> int:
@@ -113,26 +105,25 @@ def _rejects(args: argparse.Namespace) -> int:
     return 0
 
 
-def _link(engine):
-    """Recompute the links after an import, so they always match the store."""
+def _imported(args: argparse.Namespace, engine, report, show) -> int:
+    """After an import: recompute the links so they match the store, then print the report."""
     from lpt.linkage.link import link_all
 
-    return link_all(engine)
+    link = link_all(engine)
+    if args.json:
+        print(json.dumps({**report.as_dict(), "link": link.as_dict()}))
+    else:
+        show(report)
+    for failed in report.failed:
+        print(f"lpt: error: {failed.error}", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def _ingest_reference(args: argparse.Namespace) -> int:
     from lpt.ingest.reference import import_reference
 
     engine = _open(args)
-    report = import_reference(engine, args.folder)
-    link = _link(engine)
-    if args.json:
-        print(json.dumps({**report.as_dict(), "link": link.as_dict()}))
-    else:
-        _print_reference(report)
-    for failed in report.failed:
-        print(f"lpt: error: {failed.error}", file=sys.stderr)
-    return 1 if report.failed else 0
+    return _imported(args, engine, import_reference(engine, args.folder), _print_reference)
 
 
 def _quality(args: argparse.Namespace) -> int:

@@ -74,11 +74,22 @@ def reference_texts() -> dict[str, str]:
     points = []
     for postcode, lon, lat, _, _ in POSTCODES:
         easting, northing = to_grid.transform(lon, lat)
-        points.append([postcode, "10", round(easting), round(northing), "E92000001", "", "", "", "E06000001", "X"])
+        points.append(
+            [postcode, "10", round(easting), round(northing), "E92000001", "", "", "", "E06000001", "X"]
+        )
     imd2025_header = ["lsoa21_code"] + [
         f"{d}_{m}"
         for m in ("decile", "rank", "score")
-        for d in ("IMD", "Income", "Employment", "Education", "Health", "Crime", "Housing_and_Services", "Environment")
+        for d in (
+            "IMD",
+            "Income",
+            "Employment",
+            "Education",
+            "Health",
+            "Crime",
+            "Housing_and_Services",
+            "Environment",
+        )
     ]
     files = [d.files for d in DATASETS]
     paths = {name: path for group in files for path in group for name in [Path(path).name.split(".")[0]]}
@@ -95,7 +106,15 @@ def reference_texts() -> dict[str, str]:
         ),
         "lookup_lsoa11_lsoa21_ltla22": _csv(
             [[a, "n", c, "n", b, "Testborough", "E06000001"] for a, b, c in LSOA11],
-            ["lsoa11_code", "lsoa11_name", "change_code", "lsoa21_name", "lsoa21_code", "ltla22_name", "ltla22_code"],
+            [
+                "lsoa11_code",
+                "lsoa11_name",
+                "change_code",
+                "lsoa21_name",
+                "lsoa21_code",
+                "ltla22_name",
+                "ltla22_code",
+            ],
         ),
         "lsoa21_humberside": _geojson(
             [({"lsoa21_code": code, "lsoa21_name": code}, _square(west)) for code, west in SQUARES]
@@ -137,7 +156,8 @@ def reference_texts() -> dict[str, str]:
             ["lsoa21_code", "disability", "n", "total_residents", "prop"],
         ),
         "population20_lsoa11_humberside": _csv(
-            [["Test 001A", "E01000001", 3, 1, 2]], ["lsoa11_name", "lsoa11_code", "total_population", "0", "90+"]
+            [["Test 001A", "E01000001", 3, 1, 2]],
+            ["lsoa11_name", "lsoa11_code", "total_population", "0", "90+"],
         ),
         "codepoint_open_2025-04_hu_dn_yo": _csv(
             points,
@@ -156,13 +176,59 @@ def reference_texts() -> dict[str, str]:
         ),
         "ons_pcd_oa_lsoa_msoa_lad_may22_hu_dn_yo": _csv(
             [
-                [pc.replace(" ", ""), pc, pc, "198001", "", usertype, "", lsoa or "", "", "E06000001", "", "", "", ""]
+                [
+                    pc.replace(" ", ""),
+                    pc,
+                    pc,
+                    "198001",
+                    "",
+                    usertype,
+                    "",
+                    lsoa or "",
+                    "",
+                    "E06000001",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
                 for pc, _, _, lsoa, usertype in POSTCODES
                 if lsoa
             ]
-            + [["TE1 9ZZ", "TE1 9ZZ", "TE1 9ZZ", "198001", "202001", "0", "", "E01000001", "", "", "", "", "", ""]],
-            ["pcd7", "pcd8", "pcds", "dointr", "doterm", "usertype", "oa11cd", "lsoa11cd", "msoa11cd", "ladcd",
-             "lsoa11nm", "msoa11nm", "ladnm", "ladnmw"],
+            + [
+                [
+                    "TE1 9ZZ",
+                    "TE1 9ZZ",
+                    "TE1 9ZZ",
+                    "198001",
+                    "202001",
+                    "0",
+                    "",
+                    "E01000001",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            ],
+            [
+                "pcd7",
+                "pcd8",
+                "pcds",
+                "dointr",
+                "doterm",
+                "usertype",
+                "oa11cd",
+                "lsoa11cd",
+                "msoa11cd",
+                "ladcd",
+                "lsoa11nm",
+                "msoa11nm",
+                "ladnm",
+                "ladnmw",
+            ],
         ),
     }
     return {paths[name]: text for name, text in texts.items()}

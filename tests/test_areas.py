@@ -26,7 +26,9 @@ def test_ward_and_district_come_from_the_lsoa_lookup():
 
 
 def test_force_names_match_force_areas():
-    names = pd.Series(["Humberside Police", "City of London Police", "Devon & Cornwall Police", "Nowhere Police"])
+    names = pd.Series(
+        ["Humberside Police", "City of London Police", "Devon & Cornwall Police", "Nowhere Police"]
+    )
     codes = force_area_codes(names, DISTRICTS)
     assert codes.tolist()[:3] == ["E23000012", "E23000034", "E23000035"]
     assert pd.isna(codes.iloc[3])

@@ -24,11 +24,17 @@ def _import(engine, folder, name, rows):
     assert not report.failed
 
 
-def test_each_crime_gets_street_lsoa_ward_district_and_force(store, reference_folder, tmp_path):
-    import_reference(store, reference_folder, progress=False)
-    _import(
+def _linked(engine, reference_folder, name, rows):
+    """Links of ``rows``, imported as file ``name`` next to the tiny reference release."""
+    import_reference(engine, reference_folder, progress=False)
+    _import(engine, reference_folder.parent, name, rows)
+    return link_all(engine), _links(engine)
+
+
+def test_each_crime_gets_street_lsoa_ward_district_and_force(store, reference_folder):
+    report, links = _linked(
         store,
-        tmp_path,
+        reference_folder,
         "2025-03-test-street.csv",
         [
             crime_row(LSOA_code="E01000002", Location="On or near  Mill   Lane"),
@@ -38,9 +44,7 @@ def test_each_crime_gets_street_lsoa_ward_district_and_force(store, reference_fo
             crime_row(LSOA_code="E01999999", Crime_ID="e" * 64),
         ],
     )
-    report = link_all(store)
     assert (report.crimes, report.crimes_unlinked, report.crimes_outside_force_area) == (5, 2, 1)
-    links = _links(store)
     assert links["street_name"].tolist()[:2] == ["Mill Lane", "Supermarket"]
     assert links["is_place"].tolist()[:2] == [False, True]
     assert links["ward_code"].tolist()[:3] == ["E05000001", "E05000002", "E05000009"]
@@ -51,19 +55,22 @@ def test_each_crime_gets_street_lsoa_ward_district_and_force(store, reference_fo
     assert set(links["lsoa_vintage"].dropna()) == {2021}
 
 
-def test_a_2011_file_is_mapped_to_2021_codes(store, reference_folder, tmp_path):
-    import_reference(store, reference_folder, progress=False)
-    _import(
+def test_a_2011_file_is_mapped_to_2021_codes(store, reference_folder):
+    _, links = _linked(
         store,
-        tmp_path,
+        reference_folder,
         "2022-01-test-street.csv",
         [
             crime_row(Month="2022-01", LSOA_code="E01100004"),
-            crime_row(Month="2022-01", LSOA_code="E01100002", Longitude="-1.485", Latitude="52.405", Crime_ID="b" * 64),
+            crime_row(
+                Month="2022-01",
+                LSOA_code="E01100002",
+                Longitude="-1.485",
+                Latitude="52.405",
+                Crime_ID="b" * 64,
+            ),
         ],
     )
-    link_all(store)
-    links = _links(store)
     assert links["lsoa21_code"].tolist() == ["E01000001", "E01000003"]
     assert links["lsoa_rule"].tolist() == ["lsoa11_unique", "lsoa11_split_in_polygon"]
     assert links["ward_code"].tolist() == ["E05000001", "E05000002"]
@@ -76,7 +83,9 @@ def test_linking_again_and_replacing_a_month_keep_one_link_per_record(store, ref
     link_all(store)
     link_all(store)
     assert len(read_table(store, crime_links)) == 2
-    _import(store, tmp_path / "b", "2025-03-test-street.csv", [crime_row(Crime_type="Robbery")])  # republished
+    _import(
+        store, tmp_path / "b", "2025-03-test-street.csv", [crime_row(Crime_type="Robbery")]
+    )  # republished
     assert len(read_table(store, crime_links)) == 0  # links of the replaced rows went with them
     link_all(store)
     assert read_table(store, crime_links)["record_id"].tolist() == read_table(store, crimes)["id"].tolist()
@@ -117,9 +126,13 @@ def test_every_bundled_crime_row_has_a_ward_or_a_reason(bundled_store):
 
 def test_the_2022_file_maps_its_2011_codes_to_the_polygons_holding_its_points(bundled_store):
     links = _links(bundled_store)
-    old = links[links["month"] == "2022-01"].merge(read_table(bundled_store, crimes, ["id", "longitude", "latitude", "lsoa_code"]), on="id")
+    old = links[links["month"] == "2022-01"].merge(
+        read_table(bundled_store, crimes, ["id", "longitude", "latitude", "lsoa_code"]), on="id"
+    )
     assert set(old["lsoa_vintage"]) == {2011} and old["ward_code"].notna().all()
-    assert old["lsoa_rule"].str.startswith("lsoa11_").all() and (old["lsoa_rule"] != "lsoa11_unique").sum() > 100
+    assert (
+        old["lsoa_rule"].str.startswith("lsoa11_").all() and (old["lsoa_rule"] != "lsoa11_unique").sum() > 100
+    )
     polygons = boundaries(bundled_store, "lsoa21_boundaries").set_index("code").to_crs(27700)
     inside = old[old["lsoa21_code"].isin(polygons.index)]
     points = gpd.GeoSeries.from_xy(inside["longitude"], inside["latitude"], crs=4326).to_crs(27700)

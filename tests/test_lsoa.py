@@ -42,7 +42,13 @@ def test_2011_codes_map_uniquely_or_by_the_point_in_split_lsoas():
         index=[10, 11, 12, 13, 14, 15],
     )
     out = lsoa21_from_2011(records, LOOKUP, POLYGONS)
-    assert out["lsoa21_code"].tolist()[:5] == ["E01000001", "E01000001", "E01000002", "E01000003", "E01000003"]
+    assert out["lsoa21_code"].tolist()[:5] == [
+        "E01000001",
+        "E01000001",
+        "E01000002",
+        "E01000003",
+        "E01000003",
+    ]
     assert out["lsoa_rule"].tolist()[:5] == [
         "lsoa11_unique",
         "lsoa11_unique",
@@ -54,7 +60,9 @@ def test_2011_codes_map_uniquely_or_by_the_point_in_split_lsoas():
 
 
 def test_split_lsoas_without_a_point_or_polygon_are_unlinked_with_a_reason():
-    records = pd.DataFrame({"lsoa_code": ["E01100002", "E01100002"], "longitude": [None, -1.495], "latitude": [None, 52.405]})
+    records = pd.DataFrame(
+        {"lsoa_code": ["E01100002", "E01100002"], "longitude": [None, -1.495], "latitude": [None, 52.405]}
+    )
     out = lsoa21_from_2011(records, LOOKUP, POLYGONS.iloc[:0])
     assert out["unlinked_reason"].tolist() == [SPLIT_NO_POINT, SPLIT_NO_BOUNDARY]
     assert out["lsoa21_code"].isna().all()

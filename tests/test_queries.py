@@ -18,7 +18,9 @@ def linked(store, reference_folder, tmp_path):
     rows = [
         crime_row(Crime_ID="a" * 64, Location="On or near Mill Lane", LSOA_code="E01000002"),
         crime_row(Crime_ID="b" * 64, Location="On or near Mill Lane", LSOA_code="E01000002"),
-        crime_row(Crime_ID="c" * 64, Location="On or near Mill Lane", LSOA_code="E01000002", Longitude="-1.4950"),
+        crime_row(
+            Crime_ID="c" * 64, Location="On or near Mill Lane", LSOA_code="E01000002", Longitude="-1.4950"
+        ),
         crime_row(Crime_ID="d" * 64, Location="On or near Parking Area", LSOA_code="E01000009"),
         crime_row(Crime_ID="e" * 64, LSOA_code=""),
     ]
@@ -39,7 +41,13 @@ def test_streets_have_one_row_per_key_at_the_most_used_snap_point(linked):
 def test_ward_figures_leave_out_flagged_and_unlinked_records(linked):
     figures = ward_crime_counts(linked)
     assert figures.to_dict("records") == [
-        {"ward_code": "E05000001", "ward_name": "North", "district_code": "E06000001", "month": "2025-03", "records": 3}
+        {
+            "ward_code": "E05000001",
+            "ward_name": "North",
+            "district_code": "E06000001",
+            "month": "2025-03",
+            "records": 3,
+        }
     ]
 
 
@@ -59,10 +67,16 @@ def test_quality_counts_every_stored_row_once(linked):
 
 
 def test_records_imported_after_the_last_link_show_as_not_linked_yet(linked, tmp_path):
-    import_crime_files(linked, [write_street_file(tmp_path / "2025-04-test-street.csv", [crime_row(Month="2025-04")])], progress=False)
+    import_crime_files(
+        linked,
+        [write_street_file(tmp_path / "2025-04-test-street.csv", [crime_row(Month="2025-04")])],
+        progress=False,
+    )
     reasons = quality_reasons(linked)
     april = reasons[reasons["month"] == "2025-04"]
-    assert april[["status", "reason", "rows"]].values.tolist() == [["unlinked", "not linked yet (run lpt build)", 1]]
+    assert april[["status", "reason", "rows"]].values.tolist() == [
+        ["unlinked", "not linked yet (run lpt build)", 1]
+    ]
 
 
 def test_quality_of_an_empty_store_is_empty(store):

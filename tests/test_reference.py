@@ -16,7 +16,10 @@ from tests.reference_files import POSTCODES, write_reference
 
 def _counts(engine) -> dict[str, int]:
     with engine.connect() as connection:
-        return {d.table.name: connection.execute(select(func.count()).select_from(d.table)).scalar_one() for d in DATASETS}
+        return {
+            d.table.name: connection.execute(select(func.count()).select_from(d.table)).scalar_one()
+            for d in DATASETS
+        }
 
 
 def test_every_dataset_imports_and_repeating_stores_nothing_new(store, reference_folder):
@@ -48,7 +51,9 @@ def test_values_are_typed_and_shaped(store, reference_folder):
 def test_a_new_release_replaces_only_its_dataset(store, reference_folder):
     import_reference(store, reference_folder, progress=False)
     path = reference_folder / "geography/lookup_ltla24_csp24_pfa24.csv"
-    path.write_text(path.read_text().replace("Otherborough,E23000009,Other", "Otherborough,E23000009,Elsewhere"))
+    path.write_text(
+        path.read_text().replace("Otherborough,E23000009,Other", "Otherborough,E23000009,Elsewhere")
+    )
     report = import_reference(store, reference_folder, progress=False)
     assert [d.dataset for d in report.datasets if d.status == "imported"] == ["district_csp_force"]
     assert sorted(read_table(store, ref_districts)["pfa_name"]) == ["Elsewhere", "Test"]
@@ -57,8 +62,18 @@ def test_a_new_release_replaces_only_its_dataset(store, reference_folder):
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
-        ("census/household_tenure21_lsoa21_humberside.csv", "E01000002,40", "E01000002,forty", "line 3: field 'total_households'"),
-        ("census/household_tenure21_lsoa21_humberside.csv", "E01000003,", ",", "line 4: field 'lsoa21_code': empty"),
+        (
+            "census/household_tenure21_lsoa21_humberside.csv",
+            "E01000002,40",
+            "E01000002,forty",
+            "line 3: field 'total_households'",
+        ),
+        (
+            "census/household_tenure21_lsoa21_humberside.csv",
+            "E01000003,",
+            ",",
+            "line 4: field 'lsoa21_code': empty",
+        ),
         ("geography/lookup_lsoa11_lsoa21_ltla22.csv.gz", ",S,", ",Q,", "line 3: field 'change_code'"),
         ("geography/ruc21_lsoa21.csv.gz", "ruc21_code", "ruc_code", "line 1: missing column(s) 'ruc21_code'"),
     ],
@@ -88,4 +103,8 @@ def test_a_missing_file_is_reported_and_the_rest_imports(store, reference_folder
 
 
 def test_postcodes_are_normalised():
-    assert normalise_postcodes(pd.Series(["hu106aa", "HU1  1AA", "DN1 1AB"])).tolist() == ["HU10 6AA", "HU1 1AA", "DN1 1AB"]
+    assert normalise_postcodes(pd.Series(["hu106aa", "HU1  1AA", "DN1 1AB"])).tolist() == [
+        "HU10 6AA",
+        "HU1 1AA",
+        "DN1 1AB",
+    ]

@@ -39,7 +39,14 @@ from lpt.store.schema import (
     reference_imports,
 )
 
-__all__ = ["DATASETS", "Dataset", "DatasetReport", "ReferenceReport", "import_reference", "normalise_postcodes"]
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "DatasetReport",
+    "ReferenceReport",
+    "import_reference",
+    "normalise_postcodes",
+]
 
 #: IMD 2025 domains, as named in the file's column prefixes.
 _IMD_DOMAINS = (
@@ -122,7 +129,9 @@ def _import_dataset(engine: Engine, dataset: Dataset, paths: list[Path]) -> Data
         return DatasetReport(dataset.name, "failed", error=str(exc))
     table = dataset.table
     with engine.begin() as connection:
-        rows = replace_rows(connection, table, frame, table.c.dataset == dataset.name if "dataset" in table.c else True)
+        rows = replace_rows(
+            connection, table, frame, table.c.dataset == dataset.name if "dataset" in table.c else True
+        )
         connection.execute(delete(reference_imports).where(reference_imports.c.dataset == dataset.name))
         connection.execute(
             insert(reference_imports).values(
@@ -192,7 +201,9 @@ def _table(path: Path, columns: dict[str, str], numeric: Sequence[str] = ()) -> 
     return _typed(_read_csv(path, list(columns)), path, columns, numeric)
 
 
-def _typed(frame: pd.DataFrame, path: Path, columns: dict[str, str], numeric: Sequence[str] = ()) -> pd.DataFrame:
+def _typed(
+    frame: pd.DataFrame, path: Path, columns: dict[str, str], numeric: Sequence[str] = ()
+) -> pd.DataFrame:
     """Required text columns renamed by ``columns``; those in ``numeric`` as whole numbers."""
     return pd.DataFrame(
         {
@@ -202,32 +213,16 @@ def _typed(frame: pd.DataFrame, path: Path, columns: dict[str, str], numeric: Se
     )
 
 
-def _read_lsoa21_lookup(paths: Sequence[Path]) -> pd.DataFrame:
-    return _table(
-        paths[0],
-        {
-            "lsoa21_code": "lsoa21_code",
-            "lsoa21_name": "lsoa21_name",
-            "ward24_code": "ward_code",
-            "ward24_name": "ward_name",
-            "ltla24_code": "district_code",
-            "ltla24_name": "district_name",
-        },
-    )
+def _renamed(columns: dict[str, str]) -> Callable[[Sequence[Path]], pd.DataFrame]:
+    """Reader of a CSV file whose required text columns are renamed by ``columns``."""
+    return lambda paths: _table(paths[0], columns)
 
 
-def _read_districts(paths: Sequence[Path]) -> pd.DataFrame:
-    return _table(
-        paths[0],
-        {
-            "ltla24_code": "district_code",
-            "ltla24_name": "district_name",
-            "csp24_code": "csp_code",
-            "csp24_name": "csp_name",
-            "pfa24_code": "pfa_code",
-            "pfa24_name": "pfa_name",
-        },
-    )
+def _code_and_name(**levels: str) -> dict[str, str]:
+    """Columns ``<level>_code`` and ``<level>_name`` of each file level, renamed to the store's level."""
+    return {
+        f"{file}_{part}": f"{store}_{part}" for file, store in levels.items() for part in ("code", "name")
+    }
 
 
 def _read_lsoa11_lookup(paths: Sequence[Path]) -> pd.DataFrame:
@@ -236,11 +231,6 @@ def _read_lsoa11_lookup(paths: Sequence[Path]) -> pd.DataFrame:
     )
     _fail_at(~frame["change_code"].isin(list("USMX")), frame, "change_code", paths[0], "not U, S, M or X")
     return frame.drop_duplicates(["lsoa11_code", "lsoa21_code"])
-
-
-def _read_rural_urban(paths: Sequence[Path]) -> pd.DataFrame:
-    columns = ("lsoa21_code", "ruc21_code", "classification", "ruc")
-    return _table(paths[0], {c: c for c in columns})
 
 
 def _read_imd2019(paths: Sequence[Path]) -> pd.DataFrame:
@@ -260,7 +250,9 @@ def _read_imd2019(paths: Sequence[Path]) -> pd.DataFrame:
 def _read_imd2025(paths: Sequence[Path]) -> pd.DataFrame:
     """IoD 2025: score, rank and decile of the IMD and its 7 domains on LSOA 2021, one row per domain."""
     path = paths[0]
-    wide = _read_csv(path, ["lsoa21_code", *(f"{d}_{m}" for d in _IMD_DOMAINS for m in ("score", "rank", "decile"))])
+    wide = _read_csv(
+        path, ["lsoa21_code", *(f"{d}_{m}" for d in _IMD_DOMAINS for m in ("score", "rank", "decile"))]
+    )
     codes = _required(wide, "lsoa21_code", path)
     parts = [
         pd.DataFrame(
@@ -319,7 +311,9 @@ def _read_boundaries(name: str, code: str, label: str) -> Callable[[Sequence[Pat
             raise InputFileError(path, f"missing propert(ies) {', '.join(map(repr, missing))}")
         bad = layer.geometry.isna() | layer.geometry.is_empty | ~layer.geometry.is_valid
         if bad.any():
-            raise InputFileError(path, f"feature {int(bad.to_numpy().argmax()) + 1}: missing or invalid geometry")
+            raise InputFileError(
+                path, f"feature {int(bad.to_numpy().argmax()) + 1}: missing or invalid geometry"
+            )
         layer = layer.to_crs(4326)
         return pd.DataFrame(
             {"dataset": name, "code": layer[code], "name": layer[label], "geometry": layer.geometry.to_wkb()}
@@ -376,9 +370,24 @@ def _read_postcodes(paths: Sequence[Path]) -> pd.DataFrame:
 
 #: Every reference dataset, in import order. Paths are relative to the raw folder.
 DATASETS: tuple[Dataset, ...] = (
-    Dataset("lsoa21_ward_district", ("geography/lookup_lsoa21_ward24_ltla24.csv.gz",), ref_lsoa21, _read_lsoa21_lookup),
-    Dataset("district_csp_force", ("geography/lookup_ltla24_csp24_pfa24.csv",), ref_districts, _read_districts),
-    Dataset("lsoa11_lsoa21", ("geography/lookup_lsoa11_lsoa21_ltla22.csv.gz",), ref_lsoa11_lsoa21, _read_lsoa11_lookup),
+    Dataset(
+        "lsoa21_ward_district",
+        ("geography/lookup_lsoa21_ward24_ltla24.csv.gz",),
+        ref_lsoa21,
+        _renamed(_code_and_name(lsoa21="lsoa21", ward24="ward", ltla24="district")),
+    ),
+    Dataset(
+        "district_csp_force",
+        ("geography/lookup_ltla24_csp24_pfa24.csv",),
+        ref_districts,
+        _renamed(_code_and_name(ltla24="district", csp24="csp", pfa24="pfa")),
+    ),
+    Dataset(
+        "lsoa11_lsoa21",
+        ("geography/lookup_lsoa11_lsoa21_ltla22.csv.gz",),
+        ref_lsoa11_lsoa21,
+        _read_lsoa11_lookup,
+    ),
     Dataset(
         "lsoa21_boundaries",
         ("geography/lsoa21_humberside.geojson",),
@@ -391,7 +400,12 @@ DATASETS: tuple[Dataset, ...] = (
         ref_boundaries,
         _read_boundaries("ward_boundaries", "WD23CD", "WD23NM"),
     ),
-    Dataset("rural_urban", ("geography/ruc21_lsoa21.csv.gz",), ref_rural_urban, _read_rural_urban),
+    Dataset(
+        "rural_urban",
+        ("geography/ruc21_lsoa21.csv.gz",),
+        ref_rural_urban,
+        _renamed({c: c for c in ("lsoa21_code", "ruc21_code", "classification", "ruc")}),
+    ),
     Dataset(
         "imd2019",
         ("deprivation/IMD2019_File_1_Index_of_Multiple_Deprivation.csv.gz",),
@@ -399,29 +413,19 @@ DATASETS: tuple[Dataset, ...] = (
         _read_imd2019,
     ),
     Dataset("imd2025", ("deprivation/imd2025_england_lsoa21.csv.gz",), ref_deprivation, _read_imd2025),
-    Dataset(
-        "ethnic_group_2021",
-        ("census/ethnicity21_lsoa21_humberside.csv",),
-        ref_census,
-        _census("ethnic_group_2021", "ethnic_group", "total_residents"),
-    ),
-    Dataset(
-        "tenure_2021",
-        ("census/household_tenure21_lsoa21_humberside.csv",),
-        ref_census,
-        _census("tenure_2021", "tenure", "total_households"),
-    ),
-    Dataset(
-        "household_deprivation_2021",
-        ("census/household_deprivation21_lsoa21_humberside.csv",),
-        ref_census,
-        _census("household_deprivation_2021", "deprivation_dimensions", "total_households"),
-    ),
-    Dataset(
-        "disability_2021",
-        ("census/disability21_lsoa21_ew_humberside.csv",),
-        ref_census,
-        _census("disability_2021", "disability", "total_residents"),
+    *(
+        Dataset(name, (f"census/{file}",), ref_census, _census(name, category, total))
+        for name, file, category, total in (
+            ("ethnic_group_2021", "ethnicity21_lsoa21_humberside.csv", "ethnic_group", "total_residents"),
+            ("tenure_2021", "household_tenure21_lsoa21_humberside.csv", "tenure", "total_households"),
+            (
+                "household_deprivation_2021",
+                "household_deprivation21_lsoa21_humberside.csv",
+                "deprivation_dimensions",
+                "total_households",
+            ),
+            ("disability_2021", "disability21_lsoa21_ew_humberside.csv", "disability", "total_residents"),
+        )
     ),
     Dataset(
         "population_age_mid2020",

@@ -7,8 +7,6 @@ force is the file's "Falls within", matched by name to a police force area.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 __all__ = ["wards_of", "force_area_codes", "outside_force_area"]

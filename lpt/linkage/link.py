@@ -19,7 +19,15 @@ from lpt.linkage.lsoa import BNG, file_vintages, lsoa21_from_2011, postcode_lsoa
 from lpt.linkage.streets import is_place, street_names
 from lpt.store.frames import replace_rows
 from lpt.store.queries import boundaries, read_table
-from lpt.store.schema import crime_links, crimes, postcode_links, ref_districts, ref_lsoa11_lsoa21, ref_lsoa21, ref_postcodes
+from lpt.store.schema import (
+    crime_links,
+    crimes,
+    postcode_links,
+    ref_districts,
+    ref_lsoa11_lsoa21,
+    ref_lsoa21,
+    ref_postcodes,
+)
 
 __all__ = ["LinkReport", "Reference", "link_all", "link_crimes", "link_postcodes", "load_reference"]
 
@@ -62,7 +70,9 @@ def load_reference(engine: Engine) -> Reference:
     """The stored reference data, polygons projected to British National Grid."""
     lsoa21 = read_table(engine, ref_lsoa21)
     polygons = boundaries(engine, "lsoa21_boundaries").to_crs(BNG)
-    polygons = polygons.merge(lsoa21[["lsoa21_code", "district_code"]], left_on="code", right_on="lsoa21_code", how="left")
+    polygons = polygons.merge(
+        lsoa21[["lsoa21_code", "district_code"]], left_on="code", right_on="lsoa21_code", how="left"
+    )
     return Reference(
         lsoa21=lsoa21,
         districts=read_table(engine, ref_districts),
@@ -80,7 +90,9 @@ def link_crimes(records: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     """
     codes = records["lsoa_code"].astype("string")
     vintage = file_vintages(records["batch_id"], codes, reference.lsoa11_lookup)
-    lsoa = pd.DataFrame(index=records.index, columns=["lsoa21_code", "lsoa_rule", "unlinked_reason"], dtype="string")
+    lsoa = pd.DataFrame(
+        index=records.index, columns=["lsoa21_code", "lsoa_rule", "unlinked_reason"], dtype="string"
+    )
 
     published = (vintage == 2021) & codes.isin(reference.lsoa21["lsoa21_code"])
     lsoa.loc[published, "lsoa21_code"] = codes

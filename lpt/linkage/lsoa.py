@@ -47,7 +47,11 @@ def file_vintages(batches: pd.Series, codes: pd.Series, lsoa11_lookup: pd.DataFr
     """
     only_2011 = codes.isin(set(lsoa11_lookup["lsoa11_code"]) - set(lsoa11_lookup["lsoa21_code"]))
     only_2021 = codes.isin(set(lsoa11_lookup["lsoa21_code"]) - set(lsoa11_lookup["lsoa11_code"]))
-    votes = pd.DataFrame({"batch": batches, "v11": only_2011, "v21": only_2021}).groupby("batch")[["v11", "v21"]].sum()
+    votes = (
+        pd.DataFrame({"batch": batches, "v11": only_2011, "v21": only_2021})
+        .groupby("batch")[["v11", "v21"]]
+        .sum()
+    )
     vintage = (votes["v11"] > votes["v21"]).map({True: 2011, False: 2021})
     return batches.map(vintage).astype("Int64")
 
@@ -62,7 +66,9 @@ def _points(longitude: pd.Series, latitude: pd.Series) -> gpd.GeoSeries:
     return gpd.GeoSeries.from_xy(longitude, latitude, crs=4326, index=longitude.index).to_crs(BNG)
 
 
-def lsoa21_from_2011(records: pd.DataFrame, lsoa11_lookup: pd.DataFrame, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
+def lsoa21_from_2011(
+    records: pd.DataFrame, lsoa11_lookup: pd.DataFrame, polygons: gpd.GeoDataFrame
+) -> pd.DataFrame:
     """LSOA 2021 of records published with 2011 codes.
 
     ``records`` has columns ``lsoa_code``, ``longitude``, ``latitude``.
@@ -70,7 +76,9 @@ def lsoa21_from_2011(records: pd.DataFrame, lsoa11_lookup: pd.DataFrame, polygon
     (``lsoa11_unique``, ``lsoa11_split_in_polygon``, ``lsoa11_split_nearest``)
     and ``unlinked_reason`` (set where ``lsoa21_code`` is NA).
     """
-    out = pd.DataFrame(index=records.index, columns=["lsoa21_code", "lsoa_rule", "unlinked_reason"], dtype="string")
+    out = pd.DataFrame(
+        index=records.index, columns=["lsoa21_code", "lsoa_rule", "unlinked_reason"], dtype="string"
+    )
     unique = records["lsoa_code"].map(_unique_2011(lsoa11_lookup))
     out.loc[unique.notna(), "lsoa21_code"] = unique
     out.loc[unique.notna(), "lsoa_rule"] = "lsoa11_unique"

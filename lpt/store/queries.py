@@ -112,28 +112,16 @@ def streets(engine: Engine) -> pd.DataFrame:
     ``ward_code``, ``district_code``, ``records`` (linked crime records).
     Later stages aggregate at street level on this key.
     """
+    columns = [
+        *(crime_links.c[c] for c in ("lsoa21_code", "street_name", "is_place", "ward_code", "district_code")),
+        crimes.c.longitude,
+        crimes.c.latitude,
+    ]
     query = (
-        select(
-            crime_links.c.lsoa21_code,
-            crime_links.c.street_name,
-            crime_links.c.is_place,
-            crime_links.c.ward_code,
-            crime_links.c.district_code,
-            crimes.c.longitude,
-            crimes.c.latitude,
-            func.count().label("records"),
-        )
+        select(*columns, func.count().label("records"))
         .join(crimes, crimes.c.id == crime_links.c.record_id)
         .where(crime_links.c.lsoa21_code.is_not(None), crime_links.c.street_name.is_not(None))
-        .group_by(
-            crime_links.c.lsoa21_code,
-            crime_links.c.street_name,
-            crime_links.c.is_place,
-            crime_links.c.ward_code,
-            crime_links.c.district_code,
-            crimes.c.longitude,
-            crimes.c.latitude,
-        )
+        .group_by(*columns)
     )
     points = _frame(engine, query)
     key = ["lsoa21_code", "street_name"]
@@ -149,9 +137,11 @@ def ward_crime_counts(engine: Engine) -> pd.DataFrame:
     Records flagged ``outside_force_area`` and unlinked records are left out.
     Columns: ``ward_code``, ``ward_name``, ``district_code``, ``month``, ``records``.
     """
-    ward_names = select(ref_lsoa21.c.ward_code, func.max(ref_lsoa21.c.ward_name).label("ward_name")).group_by(
-        ref_lsoa21.c.ward_code
-    ).subquery()
+    ward_names = (
+        select(ref_lsoa21.c.ward_code, func.max(ref_lsoa21.c.ward_name).label("ward_name"))
+        .group_by(ref_lsoa21.c.ward_code)
+        .subquery()
+    )
     query = (
         select(
             crime_links.c.ward_code,
@@ -163,7 +153,9 @@ def ward_crime_counts(engine: Engine) -> pd.DataFrame:
         .join(crimes, crimes.c.id == crime_links.c.record_id)
         .join(ward_names, ward_names.c.ward_code == crime_links.c.ward_code)
         .where(crime_links.c.ward_code.is_not(None), ~crime_links.c.outside_force_area)
-        .group_by(crime_links.c.ward_code, ward_names.c.ward_name, crime_links.c.district_code, crimes.c.month)
+        .group_by(
+            crime_links.c.ward_code, ward_names.c.ward_name, crime_links.c.district_code, crimes.c.month
+        )
         .order_by(crime_links.c.ward_code, crimes.c.month)
     )
     return _frame(engine, query)
@@ -231,13 +223,17 @@ def quality_reasons(engine: Engine) -> pd.DataFrame:
     ).assign(source="postcodes", month=POSTCODE_RELEASE)
     parts = [
         linked.assign(status="linked", reason=linked["lsoa_rule"]),
-        flagged.assign(status="flagged", reason=flagged["no_force"].map({True: _FORCE_NOT_FOUND, False: _OUTSIDE})),
+        flagged.assign(
+            status="flagged", reason=flagged["no_force"].map({True: _FORCE_NOT_FOUND, False: _OUTSIDE})
+        ),
         unlinked.assign(status="unlinked", reason=unlinked["unlinked_reason"].fillna(_NOT_LINKED)),
         rejects.assign(source="crime: " + rejects["force"], status="rejected", rows=1),
         postcodes[postcodes["rule"].notna() & (postcodes["rule"] != "unlinked")].pipe(
             lambda f: f.assign(status="linked", reason=f["rule"])
         ),
-        postcodes[postcodes["is_large_user"].fillna(False).astype(bool)].assign(status="flagged", reason=_LARGE_USER),
+        postcodes[postcodes["is_large_user"].fillna(False).astype(bool)].assign(
+            status="flagged", reason=_LARGE_USER
+        ),
         postcodes[postcodes["rule"].isna() | (postcodes["rule"] == "unlinked")].pipe(
             lambda f: f.assign(status="unlinked", reason=f["unlinked_reason"].fillna(_NOT_LINKED))
         ),
@@ -247,7 +243,9 @@ def quality_reasons(engine: Engine) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "rows" else "object") for c in columns})
     table = pd.concat(parts, ignore_index=True)
-    return table.groupby(columns[:-1], as_index=False)["rows"].sum().sort_values(columns[:3], ignore_index=True)
+    return (
+        table.groupby(columns[:-1], as_index=False)["rows"].sum().sort_values(columns[:3], ignore_index=True)
+    )
 
 
 _OUTSIDE = "LSOA outside the force's districts"
@@ -267,8 +265,12 @@ def quality_summary(engine: Engine) -> pd.DataFrame:
     reasons = quality_reasons(engine)
     counts = ["stored", "flagged", "unlinked", "rejected"]
     if reasons.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in counts else "object") for c in ["source", "month", *counts]})
-    stored = reasons[reasons["status"].isin(["linked", "unlinked"])].groupby(["source", "month"])["rows"].sum()
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c in counts else "object") for c in ["source", "month", *counts]}
+        )
+    stored = (
+        reasons[reasons["status"].isin(["linked", "unlinked"])].groupby(["source", "month"])["rows"].sum()
+    )
     table = reasons.pivot_table(index=["source", "month"], columns="status", values="rows", aggfunc="sum")
     table = table.reindex(columns=["flagged", "unlinked", "rejected"]).fillna(0).astype("int64")
     table.insert(0, "stored", stored.reindex(table.index).fillna(0).astype("int64"))
