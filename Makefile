@@ -17,6 +17,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	bash scripts/system-packages.sh
 	$(VENV)/bin/python benchmarks/ingest.py
+	$(VENV)/bin/python benchmarks/linkage.py
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

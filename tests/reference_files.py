@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pyproj import Transformer
 
-from lpt.ingest.reference import DATASETS
+from lpt.ingest.reference import DATASETS, IMD2025_DOMAINS
 
 #: (code, west longitude) of each LSOA 2021 square, 0.01 degrees wide, latitudes 52.40 to 52.41.
 SQUARES = (("E01000001", -1.51), ("E01000002", -1.50), ("E01000003", -1.49))
@@ -78,18 +78,7 @@ def reference_texts() -> dict[str, str]:
             [postcode, "10", round(easting), round(northing), "E92000001", "", "", "", "E06000001", "X"]
         )
     imd2025_header = ["lsoa21_code"] + [
-        f"{d}_{m}"
-        for m in ("decile", "rank", "score")
-        for d in (
-            "IMD",
-            "Income",
-            "Employment",
-            "Education",
-            "Health",
-            "Crime",
-            "Housing_and_Services",
-            "Environment",
-        )
+        f"{d}_{m}" for m in ("decile", "rank", "score") for d in IMD2025_DOMAINS
     ]
     files = [d.files for d in DATASETS]
     paths = {name: path for group in files for path in group for name in [Path(path).name.split(".")[0]]}

@@ -41,6 +41,7 @@ from lpt.store.schema import (
 
 __all__ = [
     "DATASETS",
+    "IMD2025_DOMAINS",
     "Dataset",
     "DatasetReport",
     "ReferenceReport",
@@ -48,8 +49,8 @@ __all__ = [
     "normalise_postcodes",
 ]
 
-#: IMD 2025 domains, as named in the file's column prefixes.
-_IMD_DOMAINS = (
+#: IMD 2025 domains (IMD is the overall index), as named in the file's column prefixes.
+IMD2025_DOMAINS = (
     "IMD",
     "Income",
     "Employment",
@@ -251,7 +252,7 @@ def _read_imd2025(paths: Sequence[Path]) -> pd.DataFrame:
     """IoD 2025: score, rank and decile of the IMD and its 7 domains on LSOA 2021, one row per domain."""
     path = paths[0]
     wide = _read_csv(
-        path, ["lsoa21_code", *(f"{d}_{m}" for d in _IMD_DOMAINS for m in ("score", "rank", "decile"))]
+        path, ["lsoa21_code", *(f"{d}_{m}" for d in IMD2025_DOMAINS for m in ("score", "rank", "decile"))]
     )
     codes = _required(wide, "lsoa21_code", path)
     parts = [
@@ -264,7 +265,7 @@ def _read_imd2025(paths: Sequence[Path]) -> pd.DataFrame:
                 "decile": _numbers(wide, f"{domain}_decile", path),
             }
         )
-        for domain in _IMD_DOMAINS
+        for domain in IMD2025_DOMAINS
     ]
     return pd.concat(parts, ignore_index=True).assign(dataset="imd2025")
 

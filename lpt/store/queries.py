@@ -173,33 +173,46 @@ def quality_reasons(engine: Engine) -> pd.DataFrame:
     postcodes), ``status`` (``linked``, ``flagged``, ``unlinked`` or
     ``rejected``), ``reason`` (the rule for linked rows), ``rows``.
     """
+    parts = [p[_QUALITY] for p in (*_crime_quality(engine), *_postcode_quality(engine)) if not p.empty]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "rows" else "object") for c in _QUALITY})
+    table = pd.concat(parts, ignore_index=True)
+    return (
+        table.groupby(_QUALITY[:-1], as_index=False)["rows"]
+        .sum()
+        .sort_values(_QUALITY[:3], ignore_index=True)
+    )
+
+
+_QUALITY = ["source", "month", "status", "reason", "rows"]
+_OUTSIDE = "LSOA outside the force's districts"
+_FORCE_NOT_FOUND = "force not found in the force area lookup"
+_LARGE_USER = "large-user (business) postcode: holds no households"
+_NOT_LINKED = "not linked yet (run lpt build)"
+
+
+def _crime_quality(engine: Engine) -> list[pd.DataFrame]:
+    """Quality rows of the crime records of active batches and their rejects."""
+    groups = [
+        crimes.c.force,
+        crimes.c.month,
+        crime_links.c.record_id.is_(None).label("not_linked"),
+        crime_links.c.outside_force_area,
+        crime_links.c.pfa_code.is_(None).label("no_force"),
+        crime_links.c.unlinked_reason,
+        crime_links.c.lsoa_rule,
+    ]
     crime = _frame(
         engine,
-        select(
-            crimes.c.force,
-            crimes.c.month,
-            crime_links.c.record_id.is_(None).label("not_linked"),
-            crime_links.c.outside_force_area,
-            crime_links.c.pfa_code.is_(None).label("no_force"),
-            crime_links.c.unlinked_reason,
-            crime_links.c.lsoa_rule,
-            func.count().label("rows"),
-        )
+        select(*groups, func.count().label("rows"))
         .outerjoin(crime_links, crime_links.c.record_id == crimes.c.id)
-        .group_by(
-            crimes.c.force,
-            crimes.c.month,
-            crime_links.c.record_id.is_(None),
-            crime_links.c.outside_force_area,
-            crime_links.c.pfa_code.is_(None),
-            crime_links.c.unlinked_reason,
-            crime_links.c.lsoa_rule,
-        ),
+        .group_by(*groups),
     )
     crime["source"] = "crime: " + crime["force"]
-    linked = crime[crime["unlinked_reason"].isna() & ~crime["not_linked"].astype(bool)]
+    not_linked = crime["not_linked"].astype(bool)
+    linked = crime[crime["unlinked_reason"].isna() & ~not_linked]
     flagged = crime[crime["outside_force_area"].fillna(False).astype(bool)]
-    unlinked = crime[crime["unlinked_reason"].notna() | crime["not_linked"].astype(bool)]
+    unlinked = crime[crime["unlinked_reason"].notna() | not_linked]
     rejects = _frame(
         engine,
         select(
@@ -210,48 +223,33 @@ def quality_reasons(engine: Engine) -> pd.DataFrame:
         .join(crime_batches, crime_batches.c.id == crime_rejects.c.batch_id)
         .where(crime_batches.c.active),
     )
-    postcodes = _frame(
-        engine,
-        select(
-            ref_postcodes.c.is_large_user,
-            postcode_links.c.rule,
-            postcode_links.c.unlinked_reason,
-            func.count().label("rows"),
-        )
-        .outerjoin(postcode_links, postcode_links.c.postcode == ref_postcodes.c.postcode)
-        .group_by(ref_postcodes.c.is_large_user, postcode_links.c.rule, postcode_links.c.unlinked_reason),
-    ).assign(source="postcodes", month=POSTCODE_RELEASE)
-    parts = [
+    return [
         linked.assign(status="linked", reason=linked["lsoa_rule"]),
         flagged.assign(
             status="flagged", reason=flagged["no_force"].map({True: _FORCE_NOT_FOUND, False: _OUTSIDE})
         ),
         unlinked.assign(status="unlinked", reason=unlinked["unlinked_reason"].fillna(_NOT_LINKED)),
         rejects.assign(source="crime: " + rejects["force"], status="rejected", rows=1),
-        postcodes[postcodes["rule"].notna() & (postcodes["rule"] != "unlinked")].pipe(
-            lambda f: f.assign(status="linked", reason=f["rule"])
-        ),
-        postcodes[postcodes["is_large_user"].fillna(False).astype(bool)].assign(
-            status="flagged", reason=_LARGE_USER
-        ),
-        postcodes[postcodes["rule"].isna() | (postcodes["rule"] == "unlinked")].pipe(
-            lambda f: f.assign(status="unlinked", reason=f["unlinked_reason"].fillna(_NOT_LINKED))
-        ),
     ]
-    columns = ["source", "month", "status", "reason", "rows"]
-    parts = [p[columns] for p in parts if not p.empty]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "rows" else "object") for c in columns})
-    table = pd.concat(parts, ignore_index=True)
-    return (
-        table.groupby(columns[:-1], as_index=False)["rows"].sum().sort_values(columns[:3], ignore_index=True)
-    )
 
 
-_OUTSIDE = "LSOA outside the force's districts"
-_FORCE_NOT_FOUND = "force not found in the force area lookup"
-_LARGE_USER = "large-user (business) postcode: holds no households"
-_NOT_LINKED = "not linked yet (run lpt build)"
+def _postcode_quality(engine: Engine) -> list[pd.DataFrame]:
+    """Quality rows of the stored postcodes: linked by rule, large users flagged, unlinked."""
+    groups = [ref_postcodes.c.is_large_user, postcode_links.c.rule, postcode_links.c.unlinked_reason]
+    postcodes = _frame(
+        engine,
+        select(*groups, func.count().label("rows"))
+        .outerjoin(postcode_links, postcode_links.c.postcode == ref_postcodes.c.postcode)
+        .group_by(*groups),
+    ).assign(source="postcodes", month=POSTCODE_RELEASE)
+    unlinked = postcodes["rule"].isna() | (postcodes["rule"] == "unlinked")
+    linked, missing = postcodes[~unlinked], postcodes[unlinked]
+    large = postcodes[postcodes["is_large_user"].fillna(False).astype(bool)]
+    return [
+        linked.assign(status="linked", reason=linked["rule"]),
+        large.assign(status="flagged", reason=_LARGE_USER),
+        missing.assign(status="unlinked", reason=missing["unlinked_reason"].fillna(_NOT_LINKED)),
+    ]
 
 
 def quality_summary(engine: Engine) -> pd.DataFrame:
