@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -105,7 +105,7 @@ def _rejects(args: argparse.Namespace) -> int:
     return 0
 
 
-def _imported(args: argparse.Namespace, engine, report, show) -> int:
+def _imported(args: argparse.Namespace, engine, report, show: Callable[[object], None]) -> int:
     """After an import: recompute the links so they match the store, then print the report."""
     from lpt.linkage.link import link_all
 

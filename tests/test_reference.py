@@ -75,7 +75,25 @@ def test_a_new_release_replaces_only_its_dataset(store, reference_folder):
             "line 4: field 'lsoa21_code': empty",
         ),
         ("geography/lookup_lsoa11_lsoa21_ltla22.csv.gz", ",S,", ",Q,", "line 3: field 'change_code'"),
+        (
+            "geography/lookup_lsoa21_ward24_ltla24.csv.gz",
+            "E01000002,Test 001B",
+            "E01000001,Test 001B",
+            "lsoa21_code E01000001 appears more than once",
+        ),
         ("geography/ruc21_lsoa21.csv.gz", "ruc21_code", "ruc_code", "line 1: missing column(s) 'ruc21_code'"),
+        (
+            "geography/lsoa21_humberside.geojson",
+            '"lsoa21_code"',
+            '"code"',
+            "feature 1: property 'lsoa21_code' missing",
+        ),
+        (
+            "geography/lsoa21_humberside.geojson",
+            "FeatureCollection",
+            "Nonsense",
+            "not a readable boundary file",
+        ),
     ],
 )
 def test_a_bad_row_names_file_line_and_field_and_stores_nothing_of_its_dataset(

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from pyogrio.errors import CRSError, DataLayerError, DataSourceError
 from pyproj import Transformer
 from sqlalchemy import Engine, Table, delete, insert, select
 from tqdm.auto import tqdm
@@ -126,6 +127,7 @@ def _import_dataset(engine: Engine, dataset: Dataset, paths: list[Path]) -> Data
         if stored is not None and stored.fingerprint == fingerprint:
             return DatasetReport(dataset.name, "unchanged", stored.rows)
         frame = dataset.read(paths)
+        _check_unique(frame, dataset.table, paths[0])
     except InputFileError as exc:
         return DatasetReport(dataset.name, "failed", error=str(exc))
     table = dataset.table
@@ -144,6 +146,15 @@ def _import_dataset(engine: Engine, dataset: Dataset, paths: list[Path]) -> Data
             )
         )
     return DatasetReport(dataset.name, "imported", rows)
+
+
+def _check_unique(frame: pd.DataFrame, table: Table, path: Path) -> None:
+    """Refuse a release that repeats a key, rather than fail inside the database."""
+    key = [c.name for c in table.primary_key.columns]
+    repeated = frame.duplicated(key)
+    if repeated.any():
+        values = frame.loc[repeated, key].iloc[0].tolist()
+        raise InputFileError(path, f"{', '.join(key)} {', '.join(map(str, values))} appears more than once")
 
 
 def _fingerprint(paths: Sequence[Path]) -> str:
@@ -178,11 +189,11 @@ def _required(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
     return values
 
 
-def _numbers(frame: pd.DataFrame, column: str, path: Path, *, whole: bool = True, optional: bool = False):
+def _numbers(frame: pd.DataFrame, column: str, path: Path, *, whole: bool = True) -> pd.Series:
     """A numeric column; thousands commas (IMD 2019's "29,199") are allowed."""
     text = frame[column].str.strip().str.replace(",", "", regex=False)
     values = pd.to_numeric(text.mask(text == ""), errors="coerce")
-    bad = values.isna() & ((text != "") | (not optional))
+    bad = values.isna()
     if whole:
         bad |= values.notna() & (values % 1 != 0)
     _fail_at(bad, frame, column, path, "not a whole number" if whole else "not a number")
@@ -305,16 +316,21 @@ def _read_boundaries(name: str, code: str, label: str) -> Callable[[Sequence[Pat
         path = paths[0]
         try:
             layer = gpd.read_file(path, engine="pyogrio")
-        except Exception as exc:  # pyogrio raises several types for unreadable files
+        except (DataSourceError, DataLayerError, CRSError, OSError) as exc:
             raise InputFileError(path, f"not a readable boundary file ({exc})") from None
         missing = [c for c in (code, label) if c not in layer.columns]
         if missing:
             raise InputFileError(path, f"missing propert(ies) {', '.join(map(repr, missing))}")
-        bad = layer.geometry.isna() | layer.geometry.is_empty | ~layer.geometry.is_valid
-        if bad.any():
-            raise InputFileError(
-                path, f"feature {int(bad.to_numpy().argmax()) + 1}: missing or invalid geometry"
-            )
+        checks = [
+            (f"property {c!r} missing or empty", layer[c].isna() | (layer[c] == "")) for c in (code, label)
+        ]
+        geometry = layer.geometry
+        checks.append(
+            ("missing or invalid geometry", geometry.isna() | geometry.is_empty | ~geometry.is_valid)
+        )
+        for problem, bad in checks:
+            if bad.any():
+                raise InputFileError(path, f"feature {int(bad.to_numpy().argmax()) + 1}: {problem}")
         layer = layer.to_crs(4326)
         return pd.DataFrame(
             {"dataset": name, "code": layer[code], "name": layer[label], "geometry": layer.geometry.to_wkb()}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, Table, delete, insert
+from sqlalchemy import ColumnElement, Connection, Table, delete, insert
 
 __all__ = ["replace_rows"]
 
 
-def replace_rows(connection: Connection, table: Table, frame: pd.DataFrame, where=True) -> int:
+def replace_rows(
+    connection: Connection, table: Table, frame: pd.DataFrame, where: ColumnElement[bool] | bool = True
+) -> int:
     """Delete the rows of ``table`` matching ``where`` and insert ``frame`` (columns = table columns).
 
     Runs inside the caller's transaction, so a failure leaves the old rows.

@@ -126,7 +126,8 @@ def streets(engine: Engine) -> pd.DataFrame:
     points = _frame(engine, query)
     key = ["lsoa21_code", "street_name"]
     totals = points.groupby(key)["records"].sum()
-    best = points.sort_values([*key, "records"], ascending=[True, True, False]).drop_duplicates(key)
+    order = [*key, "records", "longitude", "latitude"]  # ties go to the westmost, then southmost point
+    best = points.sort_values(order, ascending=[True, True, False, True, True]).drop_duplicates(key)
     best = best.set_index(key).assign(records=totals).reset_index()
     return best[[*key, "is_place", "longitude", "latitude", "ward_code", "district_code", "records"]]
 
