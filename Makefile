@@ -16,8 +16,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	bash scripts/system-packages.sh
-	$(VENV)/bin/python benchmarks/ingest.py
 	$(VENV)/bin/python benchmarks/linkage.py
+	$(VENV)/bin/python benchmarks/ingest.py
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

@@ -91,20 +91,6 @@ def _ingest_crime(args: argparse.Namespace) -> int:
     return _imported(args, engine, import_crime_files(engine, args.paths), _print_import)
 
 
-def _rejects(args: argparse.Namespace) -> int:
-    from lpt.store.queries import rejected_rows
-
-    rows = rejected_rows(_open(args), include_replaced=args.all)
-    if args.json:
-        print(rows.to_json(orient="records"))
-    elif rows.empty:
-        print("No rejected rows.")
-    else:
-        shown = rows[["file", "line", "field", "reason"]]
-        print(shown.to_string(index=False, max_colwidth=80))
-    return 0
-
-
 def _imported(args: argparse.Namespace, engine, report, show: Callable[[object], None]) -> int:
     """After an import: recompute the links so they match the store, then print the report."""
     from lpt.linkage.link import link_all
@@ -135,6 +121,20 @@ def _quality(args: argparse.Namespace) -> int:
         print(json.dumps({"summary": summary.to_dict("records"), "reasons": reasons.to_dict("records")}))
     else:
         _print_quality(summary, reasons)
+    return 0
+
+
+def _rejects(args: argparse.Namespace) -> int:
+    from lpt.store.queries import rejected_rows
+
+    rows = rejected_rows(_open(args), include_replaced=args.all)
+    if args.json:
+        print(rows.to_json(orient="records"))
+    elif rows.empty:
+        print("No rejected rows.")
+    else:
+        shown = rows[["file", "line", "field", "reason"]]
+        print(shown.to_string(index=False, max_colwidth=80))
     return 0
 
 
