@@ -16,6 +16,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	bash scripts/system-packages.sh
+	$(VENV)/bin/python benchmarks/linkage.py
 	$(VENV)/bin/python benchmarks/ingest.py
 	$(VENV)/bin/python benchmarks/backtest.py
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -55,6 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     crime.add_argument("paths", nargs="+", metavar="PATH")
     crime.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     crime.set_defaults(handler=_ingest_crime)
+    reference = kinds.add_parser(
+        "reference", help="boundaries, lookups, deprivation, census and postcodes (see data/SOURCES.md)"
+    )
+    reference.add_argument("folder", nargs="?", metavar="FOLDER", help="raw data folder (default: data/raw)")
+    reference.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    reference.set_defaults(handler=_ingest_reference)
+
+    quality = commands.add_parser(
+        "quality", help="rows stored, flagged, unlinked and rejected per source and month, and why"
+    )
+    quality.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    quality.set_defaults(handler=_quality)
 
     rejects = commands.add_parser("rejects", help="list rejected rows with file, line, field and reason")
     rejects.add_argument("--all", action="store_true", help="include rejects of replaced months")
@@ -84,14 +96,41 @@ def _open(args: argparse.Namespace):
 def _ingest_crime(args: argparse.Namespace) -> int:
     from lpt.ingest.crime import import_crime_files
 
-    report = import_crime_files(_open(args), args.paths)
+    engine = _open(args)
+    return _imported(args, engine, import_crime_files(engine, args.paths), _print_import)
+
+
+def _imported(args: argparse.Namespace, engine, report, show: Callable[[object], None]) -> int:
+    """After an import: recompute the links so they match the store, then print the report."""
+    from lpt.linkage.link import link_all
+
+    link = link_all(engine)
     if args.json:
-        print(json.dumps(report.as_dict()))
+        print(json.dumps({**report.as_dict(), "link": link.as_dict()}))
     else:
-        _print_import(report)
+        show(report)
     for failed in report.failed:
         print(f"lpt: error: {failed.error}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def _ingest_reference(args: argparse.Namespace) -> int:
+    from lpt.ingest.reference import import_reference
+
+    engine = _open(args)
+    return _imported(args, engine, import_reference(engine, args.folder), _print_reference)
+
+
+def _quality(args: argparse.Namespace) -> int:
+    from lpt.store.queries import quality_reasons, quality_summary
+
+    engine = _open(args)
+    summary, reasons = quality_summary(engine), quality_reasons(engine)
+    if args.json:
+        print(json.dumps({"summary": summary.to_dict("records"), "reasons": reasons.to_dict("records")}))
+    else:
+        _print_quality(summary, reasons)
+    return 0
 
 
 def _rejects(args: argparse.Namespace) -> int:
@@ -131,13 +170,30 @@ def _build(args: argparse.Namespace) -> int:
     from lpt.build import build
 
     result = build(_open(args))
+    _print_reference(result.reference_import)
+    print()
     _print_import(result.crime_import)
     print()
     print("Stored police.uk records by force and month:")
     print(result.crime_summary.to_string(index=False))
-    for failed in result.crime_import.failed:
+    print()
+    _print_quality(result.quality)
+    for failed in [*result.reference_import.failed, *result.crime_import.failed]:
         print(f"lpt: error: {failed.error}", file=sys.stderr)
-    return 1 if result.crime_import.failed else 0
+    return 1 if result.failed else 0
+
+
+def _print_reference(report) -> None:
+    table = pd.DataFrame([{"dataset": d.dataset, "status": d.status, "rows": d.rows} for d in report.datasets])
+    print(table.to_string(index=False))
+
+
+def _print_quality(summary: pd.DataFrame, reasons: pd.DataFrame | None = None) -> None:
+    print("Linkage quality by source and month (lpt quality shows why):")
+    print(summary.to_string(index=False) if not summary.empty else "No records stored.")
+    if reasons is not None and not reasons.empty:
+        print()
+        print(reasons.to_string(index=False, max_colwidth=90))
 
 
 def _print_import(report) -> None:

@@ -42,3 +42,31 @@ def store(store_url):
     engine = open_store(store_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def reference_folder(tmp_path):
+    """A folder holding the tiny hand-made reference release of tests/reference_files.py."""
+    from tests.reference_files import write_reference
+
+    return write_reference(tmp_path / "raw")
+
+
+@pytest.fixture(scope="session")
+def bundled_store(tmp_path_factory):
+    """An SQLite store with the bundled reference data, the 2025 crime files and the
+    2011-vintage 2022-01 file, linked. Built once: the tests on it only read."""
+    from lpt import settings
+    from lpt.ingest.crime import import_crime_files
+    from lpt.ingest.reference import import_reference
+    from lpt.linkage.link import link_all
+
+    engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('bundled') / 'lpt.sqlite'}")
+    assert not import_reference(engine, progress=False).failed
+    crime = import_crime_files(
+        engine, [settings.bundled_crime_dir(), settings.raw_dir() / "crime_extra"], progress=False
+    )
+    assert not crime.failed
+    link_all(engine)
+    yield engine
+    engine.dispose()

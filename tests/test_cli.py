@@ -11,6 +11,7 @@ import pytest
 
 from lpt.cli import main
 from tests.policeuk_files import crime_row, write_street_file
+from tests.reference_files import write_reference
 
 NAME = "2025-03-test-street.csv"
 LPT = Path(sys.executable).with_name("lpt")
@@ -55,13 +56,64 @@ def test_rejects_lists_file_line_field_and_reason(tmp_path, db, capsys):
     assert "Longitude" in table and "not a number: 'far'" in table
 
 
-def test_build_imports_the_bundled_data_and_summarises(tmp_path, db, capsys, monkeypatch):
+def test_build_imports_reference_and_crime_links_and_reports_quality(tmp_path, db, capsys, monkeypatch):
+    write_reference(tmp_path / "data" / "raw")
     write_street_file(tmp_path / "data" / "raw" / "crime" / "t" / NAME, [crime_row()])
     monkeypatch.setenv("LPT_DATA_DIR", str(tmp_path / "data"))
     assert main([*db, "build"]) == 0
     out = capsys.readouterr().out
+    assert "lsoa21_ward_district imported" in " ".join(out.split())
     assert "Total: 1 read, 1 stored" in out
     assert "Test Constabulary 2025-03" in out
+    assert "crime: Test Constabulary 2025-03 1 0 0 0" in " ".join(out.split())
+
+
+def test_build_with_missing_reference_files_says_which_and_fails(tmp_path, db, capsys, monkeypatch):
+    write_street_file(tmp_path / "data" / "raw" / "crime" / "t" / NAME, [crime_row()])
+    monkeypatch.setenv("LPT_DATA_DIR", str(tmp_path / "data"))
+    assert main([*db, "build"]) == 1
+    assert "lookup_lsoa21_ward24_ltla24.csv.gz: cannot read file" in capsys.readouterr().err
+
+
+def test_ingest_reference_json_then_again_stores_nothing(tmp_path, db, capsys):
+    folder = write_reference(tmp_path / "raw")
+    assert main([*db, "ingest", "reference", str(folder), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["rows_imported"] > 0 and first["link"]["postcodes"] == 5
+    assert main([*db, "ingest", "reference", str(folder), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["rows_imported"] == 0 and {d["status"] for d in again["datasets"]} == {"unchanged"}
+
+
+def test_ingest_reference_bad_file_exits_non_zero_naming_file_and_line(tmp_path, db, capsys):
+    folder = write_reference(tmp_path / "raw")
+    (folder / "geography" / "lookup_ltla24_csp24_pfa24.csv").write_text("nonsense\n1\n")
+    assert main([*db, "ingest", "reference", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "lookup_ltla24_csp24_pfa24.csv, line 1: missing column(s) 'ltla24_code'" in err
+
+
+def test_quality_reports_stored_flagged_unlinked_rejected_and_why(tmp_path, db, capsys):
+    assert main([*db, "ingest", "reference", str(write_reference(tmp_path / "raw"))]) == 0
+    rows = [
+        crime_row(),
+        crime_row(Crime_ID="b" * 64, LSOA_code="E01000009"),
+        crime_row(Crime_ID="c" * 64, LSOA_code="E01999999"),
+        crime_row(Longitude="far"),
+    ]
+    assert main([*db, "ingest", "crime", str(write_street_file(tmp_path / NAME, rows))]) == 0
+    capsys.readouterr()
+    assert main([*db, "quality", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    (crime,) = [r for r in payload["summary"] if r["source"] == "crime: Test Constabulary"]
+    assert crime["month"] == "2025-03"
+    assert [crime[c] for c in ("stored", "flagged", "unlinked", "rejected")] == [3, 1, 1, 1]
+    reasons = {(r["status"], r["reason"]) for r in payload["reasons"] if r["source"].startswith("crime")}
+    assert ("unlinked", "LSOA code not in the LSOA 2021 lookup") in reasons
+    assert ("flagged", "LSOA outside the force's districts") in reasons
+    assert ("rejected", "Longitude: not a number: 'far'") in reasons
+    assert main([*db, "quality"]) == 0
+    assert "LSOA outside the force's districts" in capsys.readouterr().out
 
 
 def test_bad_store_url_is_one_clear_line(capsys):

@@ -16,7 +16,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -24,7 +26,24 @@ from sqlalchemy import (
     text,
 )
 
-__all__ = ["metadata", "crime_batches", "crimes", "crime_rejects", "ID"]
+__all__ = [
+    "metadata",
+    "crime_batches",
+    "crimes",
+    "crime_rejects",
+    "reference_imports",
+    "ref_boundaries",
+    "ref_lsoa21",
+    "ref_districts",
+    "ref_lsoa11_lsoa21",
+    "ref_rural_urban",
+    "ref_deprivation",
+    "ref_census",
+    "ref_postcodes",
+    "crime_links",
+    "postcode_links",
+    "ID",
+]
 
 metadata = MetaData()
 
@@ -105,4 +124,158 @@ crime_rejects = Table(
     Column("reason", Text, nullable=False),
     Column("raw_values", Text, nullable=False),  # JSON list of the row's fields as read
     Index("ix_crime_rejects_batch", "batch_id"),
+)
+
+
+# --- Reference data (``lpt ingest reference``) ------------------------------
+# Each reference table is replaced as a whole, per dataset, when its source
+# files change; ``dataset`` columns say which import a row came from where one
+# table holds several.
+
+#: One row per reference dataset as last imported; an unchanged fingerprint
+#: means re-running the import skips the dataset.
+reference_imports = Table(
+    "reference_imports",
+    metadata,
+    Column("dataset", String(60), primary_key=True),
+    Column("source_paths", Text, nullable=False),  # JSON list of the files read
+    Column("fingerprint", String(64), nullable=False),  # sha256 of the files' bytes
+    Column("rows", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Boundary polygons; geometry lives here, as WKB in WGS84 lon/lat (EPSG:4326),
+#: so neither SpatiaLite nor PostGIS is needed.
+ref_boundaries = Table(
+    "ref_boundaries",
+    metadata,
+    Column("dataset", String(60), nullable=False),  # lsoa21_boundaries, ward_boundaries
+    Column("code", String(9), nullable=False),  # GSS code of the area
+    Column("name", Text, nullable=False),
+    Column("geometry", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("dataset", "code", name="pk_ref_boundaries"),
+)
+
+#: LSOA 2021 -> best-fit ward (2024) -> local authority district (2024), England and Wales.
+ref_lsoa21 = Table(
+    "ref_lsoa21",
+    metadata,
+    Column("lsoa21_code", String(9), primary_key=True),
+    Column("lsoa21_name", Text, nullable=False),
+    Column("ward_code", String(9), nullable=False),
+    Column("ward_name", Text, nullable=False),
+    Column("district_code", String(9), nullable=False),
+    Column("district_name", Text, nullable=False),
+)
+
+#: District -> community safety partnership -> police force area (Dec 2024). A
+#: district that was merged from several lies in several partnerships, always
+#: in one force area.
+ref_districts = Table(
+    "ref_districts",
+    metadata,
+    Column("district_code", String(9), nullable=False),
+    Column("district_name", Text, nullable=False),
+    Column("csp_code", String(9), nullable=False),
+    Column("csp_name", Text, nullable=False),
+    Column("pfa_code", String(9), nullable=False),
+    Column("pfa_name", Text, nullable=False),
+    PrimaryKeyConstraint("district_code", "csp_code", name="pk_ref_districts"),
+)
+
+#: LSOA 2011 -> LSOA 2021; change_code U unchanged, S split, M merged, X irregular.
+ref_lsoa11_lsoa21 = Table(
+    "ref_lsoa11_lsoa21",
+    metadata,
+    Column("lsoa11_code", String(9), nullable=False),
+    Column("lsoa21_code", String(9), nullable=False),
+    Column("change_code", String(1), nullable=False),
+    PrimaryKeyConstraint("lsoa11_code", "lsoa21_code", name="pk_ref_lsoa11_lsoa21"),
+)
+
+#: 2021 rural-urban classification of LSOAs 2021.
+ref_rural_urban = Table(
+    "ref_rural_urban",
+    metadata,
+    Column("lsoa21_code", String(9), primary_key=True),
+    Column("ruc21_code", String(4), nullable=False),
+    Column("classification", Text, nullable=False),
+    Column("ruc", String(20), nullable=False),  # Urban or Rural
+)
+
+#: English indices of deprivation, one row per dataset, LSOA and domain
+#: (``IMD`` is the overall index). Ranks and deciles count from 1, most deprived.
+ref_deprivation = Table(
+    "ref_deprivation",
+    metadata,
+    Column("dataset", String(60), nullable=False),  # imd2019 (LSOA 2011), imd2025 (LSOA 2021)
+    Column("lsoa_code", String(9), nullable=False),
+    Column("domain", String(40), nullable=False),
+    Column("score", Float, nullable=True),  # NULL where the release gives none (IMD 2019 File 1)
+    Column("rank", Integer, nullable=False),
+    Column("decile", Integer, nullable=False),
+    PrimaryKeyConstraint("dataset", "lsoa_code", "domain", name="pk_ref_deprivation"),
+)
+
+#: Census 2021 tables (LSOA 2021) and mid-2020 population by single year of age
+#: (LSOA 2011), long format: one row per dataset, LSOA and category.
+ref_census = Table(
+    "ref_census",
+    metadata,
+    Column("dataset", String(60), nullable=False),
+    Column("lsoa_code", String(9), nullable=False),
+    Column("category", Text, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("total", Integer, nullable=False),  # residents, households or population of the LSOA
+    PrimaryKeyConstraint("dataset", "lsoa_code", "category", name="pk_ref_census"),
+)
+
+#: Live postcodes: Code-Point Open position joined to the ONS postcode -> LSOA 2011 lookup.
+ref_postcodes = Table(
+    "ref_postcodes",
+    metadata,
+    Column("postcode", String(8), primary_key=True),  # 'HU1 1AA' form: outcode, space, incode
+    Column("positional_quality", Integer, nullable=False),
+    Column("easting", Integer, nullable=False),  # British National Grid, EPSG:27700
+    Column("northing", Integer, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("district_code", String(9), nullable=True),  # Code-Point's own district
+    Column("lsoa11_code", String(9), nullable=True),  # NULL: not in the ONS lookup (newer postcode)
+    Column("is_large_user", Boolean, nullable=True),  # business postcode: holds no households
+)
+
+# --- Linkage (``lpt.linkage``), recomputed as a whole by each link run ------
+
+#: How each stored crime record links to street, LSOA 2021, ward, district and force.
+#: A record with no ward has ``unlinked_reason``; ``outside_force_area`` records
+#: (LSOA outside the districts of the file's force) are left out of ward figures.
+crime_links = Table(
+    "crime_links",
+    metadata,
+    Column("record_id", ID, ForeignKey("crimes.id", ondelete="CASCADE"), primary_key=True),
+    Column("lsoa_vintage", Integer, nullable=True),  # 2011 or 2021: the vintage of the file's codes
+    Column("lsoa21_code", String(9), nullable=True),
+    Column("lsoa_rule", String(40), nullable=True),  # how lsoa21_code was found
+    Column("street_name", Text, nullable=True),  # Location without 'On or near ', spaces collapsed
+    Column("is_place", Boolean, nullable=True),  # generic place (Supermarket, Parking Area...)
+    Column("ward_code", String(9), nullable=True),
+    Column("district_code", String(9), nullable=True),
+    Column("pfa_code", String(9), nullable=True),  # force area of the file's 'Falls within'
+    Column("outside_force_area", Boolean, nullable=False),
+    Column("unlinked_reason", Text, nullable=True),
+    Index("ix_crime_links_street", "lsoa21_code", "street_name"),
+    Index("ix_crime_links_ward", "ward_code"),
+)
+
+#: Postcode -> LSOA 2021 with the rule that applied, and the LSOA's ward and district.
+postcode_links = Table(
+    "postcode_links",
+    metadata,
+    Column("postcode", String(8), primary_key=True),
+    Column("lsoa21_code", String(9), nullable=True),
+    Column("rule", String(40), nullable=False),  # lsoa11_unique, point_in_polygon, nearest_polygon, unlinked
+    Column("ward_code", String(9), nullable=True),
+    Column("district_code", String(9), nullable=True),
+    Column("unlinked_reason", Text, nullable=True),
 )
