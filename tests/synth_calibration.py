@@ -27,7 +27,7 @@ def tiny_calibration(households: int = 300) -> Calibration:
     rng = np.random.default_rng(0)
     postcodes = pd.DataFrame(
         {
-            "postcode": [f"ZZ{i // 20} {i % 20}AA" for i in range(80)],
+            "postcode": [f"ZZ{i // 20} {i % 10}A{chr(65 + i % 20)}" for i in range(80)],
             "lsoa21_code": np.repeat(LSOAS, 20),
             "easting": np.repeat([500000, 501000, 510000, 511000], 20) + rng.integers(0, 300, 80),
             "northing": np.repeat([430000, 430000, 440000, 440000], 20) + rng.integers(0, 300, 80),

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -43,6 +45,12 @@ __all__ = [
     "crime_links",
     "postcode_links",
     "ID",
+    "community_batches",
+    "community_rejects",
+    "households",
+    "members",
+    "survey_responses",
+    "visits",
 ]
 
 metadata = MetaData()
@@ -278,4 +286,116 @@ postcode_links = Table(
     Column("ward_code", String(9), nullable=True),
     Column("district_code", String(9), nullable=True),
     Column("unlinked_reason", Text, nullable=True),
+)
+
+
+# --- Community data (``lpt ingest households|members|surveys|visits``) -------
+# Personal data: read it only through lpt's access layer. Each record keeps
+# the batch that last wrote it and ``row_hash``, the sha1 of its values as
+# imported, so a repeated import can tell unchanged rows from changed ones.
+
+#: One row per imported community data file.
+community_batches = Table(
+    "community_batches",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # households, members, surveys, visits
+    Column("source_path", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # sha256 of the file's data rows, order-free
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_stored", Integer, nullable=False),
+    Column("rows_duplicate", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("rows_replaced", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Index("ix_community_batches_kind_fingerprint", "kind", "fingerprint"),
+)
+
+#: Rejected rows of community data files, kept whole with the first reason.
+community_rejects = Table(
+    "community_rejects",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("batch_id", ID, ForeignKey("community_batches.id"), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("field", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw_values", Text, nullable=False),  # JSON object of the row's fields as read
+    Index("ix_community_rejects_batch", "batch_id"),
+)
+
+#: Residential addresses (docs/DATA_SCHEMA.md, households.csv).
+households = Table(
+    "households",
+    metadata,
+    Column("address_id", String(40), primary_key=True),
+    Column("house_number", String(20), nullable=True),
+    Column("house_name", Text, nullable=True),
+    Column("street", Text, nullable=False),
+    Column("postcode", String(8), nullable=False),
+    Column("batch_id", ID, ForeignKey("community_batches.id"), nullable=False),
+    Column("row_hash", String(40), nullable=False),
+    Index("ix_households_postcode", "postcode"),
+)
+
+#: Registered residents (members.csv). ``groups``: sorted, ';'-separated.
+members = Table(
+    "members",
+    metadata,
+    Column("member_id", String(40), primary_key=True),
+    Column("first_name", Text, nullable=False),
+    Column("last_name", Text, nullable=False),
+    Column("email", Text, nullable=True),
+    Column("phone", String(40), nullable=True),
+    Column("address_id", String(40), nullable=True),
+    Column("postcode", String(8), nullable=False),
+    Column("age_band", String(10), nullable=True),
+    Column("sex", String(10), nullable=True),
+    Column("ethnic_group", String(20), nullable=True),
+    Column("religion", String(40), nullable=True),
+    Column("first_language", String(40), nullable=True),
+    Column("groups", Text, nullable=True),
+    Column("opted_in", Date, nullable=False),
+    Column("opted_out", Date, nullable=True),
+    Column("batch_id", ID, ForeignKey("community_batches.id"), nullable=False),
+    Column("row_hash", String(40), nullable=False),
+    Index("ix_members_postcode", "postcode"),
+    Index("ix_members_address", "address_id"),
+)
+
+#: Quarterly survey answers (surveys.csv); 5-point answers 1 (lowest) to 5.
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    Column("response_id", String(40), primary_key=True),
+    Column("member_id", String(40), nullable=True),  # NULL once the member is erased
+    Column("wave", String(6), nullable=False),  # YYYYQn
+    Column("responded_on", Date, nullable=False),
+    Column("trust", SmallInteger, nullable=False),
+    Column("confidence", SmallInteger, nullable=False),
+    Column("understands_issues", SmallInteger, nullable=False),
+    Column("deals_with_concerns", SmallInteger, nullable=False),
+    Column("priority_1", String(40), nullable=True),
+    Column("priority_2", String(40), nullable=True),
+    Column("priority_3", String(40), nullable=True),
+    Column("concern", Text, nullable=True),
+    Column("batch_id", ID, ForeignKey("community_batches.id"), nullable=False),
+    Column("row_hash", String(40), nullable=False),
+    Index("ix_survey_responses_member", "member_id"),
+    Index("ix_survey_responses_wave", "wave"),
+)
+
+#: Door-knocking visits (visits.csv).
+visits = Table(
+    "visits",
+    metadata,
+    Column("visit_id", String(40), primary_key=True),
+    Column("address_id", String(40), nullable=False),
+    Column("postcode", String(8), nullable=False),
+    Column("visited_on", Date, nullable=False),
+    Column("officer_id", String(40), nullable=False),
+    Column("outcome", String(20), nullable=False),  # not_in, visited, registered, declined
+    Column("batch_id", ID, ForeignKey("community_batches.id"), nullable=False),
+    Column("row_hash", String(40), nullable=False),
+    Index("ix_visits_address", "address_id"),
 )

@@ -11,26 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["AGE_BANDS", "ETHNIC_GROUPS", "TOPICS", "Calibration"]
+from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, TOPICS
 
-#: Adult age bands used by members and surveys.
-AGE_BANDS: tuple[str, ...] = ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
-#: Census 2021 broad ethnic groups (TS021).
-ETHNIC_GROUPS: tuple[str, ...] = ("Asian", "Black", "Mixed", "White", "Other")
-#: Local priority topics residents choose from in the survey.
-TOPICS: tuple[str, ...] = (
-    "drugs",
-    "asb",
-    "speeding",
-    "burglary",
-    "vehicle_crime",
-    "violence",
-    "litter_flytipping",
-    "youth_nuisance",
-    "shoplifting",
-    "criminal_damage",
-)
-
+__all__ = ["Calibration"]
 
 @dataclass(frozen=True)
 class Calibration:

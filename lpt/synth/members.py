@@ -20,15 +20,15 @@ from scipy.special import expit
 from lpt.synth.calibration import Calibration
 from lpt.synth.people import draw_people
 
-__all__ = ["MEMBER_COLUMNS", "TRUTH_COLUMNS", "GROUPS", "REGISTRATION_LOG_ODDS", "generate_members"]
+__all__ = ["MEMBER_COLUMNS", "TRUTH_COLUMNS", "GROUP_SHARES", "REGISTRATION_LOG_ODDS", "generate_members"]
 
 #: Columns of the members export (docs/DATA_SCHEMA.md).
 MEMBER_COLUMNS = [
     "member_id", "first_name", "last_name", "email", "phone", "address_id", "postcode",
     "age_band", "sex", "ethnic_group", "religion", "first_language", "groups", "opted_in", "opted_out",
 ]
-#: Group memberships and the share of members in each (before the skews below).
-GROUPS: dict[str, float] = {
+#: Share of members in each group (before the skews below).
+GROUP_SHARES: dict[str, float] = {
     "independent_advisory_group": 0.006,
     "neighbourhood_watch": 0.07,
     "faith_group": 0.04,
@@ -97,7 +97,7 @@ def _groups(members: pd.DataFrame, imd_of: pd.Series, rng: np.random.Generator) 
         "neighbourhood_watch": np.where(older, 1.6, 0.7) * np.where(less_deprived, 1.4, 0.7),
         "faith_group": np.where(religious, 1.6, 0.1),
     }
-    chosen = [np.where(rng.random(n) < share * lift.get(group, 1.0), group, "") for group, share in GROUPS.items()]
+    chosen = [np.where(rng.random(n) < share * lift.get(group, 1.0), group, "") for group, share in GROUP_SHARES.items()]
     joined = pd.DataFrame(np.column_stack(chosen)).apply(lambda row: ";".join(g for g in row if g), axis=1)
     return joined.to_numpy()
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from faker import Faker
 
-from lpt.synth.calibration import AGE_BANDS, ETHNIC_GROUPS, Calibration
+from lpt.synth.calibration import Calibration
+from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS
 
 __all__ = ["draw_people", "RELIGIONS", "LANGUAGES"]
 

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from lpt.synth.calibration import TOPICS, Calibration
+from lpt.synth.calibration import Calibration
+from lpt.vocab import QUESTIONS, TOPICS
 
 __all__ = [
     "SURVEY_COLUMNS",
-    "QUESTIONS",
     "WAVES",
     "PlantedChange",
     "RESPONSE_LOG_ODDS",
@@ -30,13 +30,6 @@ __all__ = [
 ]
 
 WAVES: tuple[str, ...] = tuple(f"{year}Q{q}" for year in (2024, 2025) for q in (1, 2, 3, 4))
-#: The 5-point questions (1 strongly disagree / very low ... 5 strongly agree / very high).
-QUESTIONS: dict[str, str] = {
-    "trust": "How much do you trust the police in your local area?",
-    "confidence": "Taking everything into account, how confident are you in the police in your local area?",
-    "understands_issues": "The police understand the issues that affect this community.",
-    "deals_with_concerns": "The police are dealing with the things that matter to people in this community.",
-}
 #: Columns of the surveys export (docs/DATA_SCHEMA.md).
 SURVEY_COLUMNS = [
     "response_id", "member_id", "wave", "responded_on", *QUESTIONS,

@@ -11,12 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["VISIT_COLUMNS", "OUTCOMES", "generate_visits"]
+__all__ = ["VISIT_COLUMNS", "generate_visits"]
 
 #: Columns of the visits export (docs/DATA_SCHEMA.md).
 VISIT_COLUMNS = ["visit_id", "address_id", "postcode", "visited_on", "officer_id", "outcome"]
-#: Visit outcomes: nobody answered; spoke, already registered; spoke and registered; spoke and declined.
-OUTCOMES = ("not_in", "visited", "registered", "declined")
 _CAMPAIGN_SHARE = 0.3  # of wards, at force scale
 _CALLED = 0.7  # of addresses in a campaign ward
 _NOT_IN = 0.45

@@ -1,0 +1,310 @@
+"""Import a community messaging system's export: households, members, surveys, visits.
+
+Same semantics as the crime import (one transaction per file, bad rows kept
+in ``community_rejects`` with line, field and reason, safe to repeat), with
+records keyed by their own ID:
+
+* a row whose ID is new is stored; one whose ID is stored with other values
+  replaces it (``replaced`` counts those); an unchanged row is a duplicate;
+* the same file again stores nothing and counts every row as a duplicate;
+* a row repeating an ID earlier in the same file is a duplicate if identical,
+  else rejected;
+* references must resolve: a member's ``address_id`` (when given) and a
+  visit's in ``households``, a survey answer's ``member_id`` in ``members`` —
+  so import households, then members, then visits and surveys.
+
+File formats: docs/DATA_SCHEMA.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+
+from lpt.errors import InputFileError, LPTError
+from lpt.ingest import fields as f
+from lpt.ingest.csvfile import read_text, split_rows
+from lpt.ingest.files import find_files
+from lpt.ingest.report import FileReport, ImportReport
+from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, GROUPS, QUESTIONS, SEXES, TOPICS, VISIT_OUTCOMES
+from lpt.store.schema import community_batches, community_rejects, households, members, survey_responses, visits
+
+__all__ = ["KINDS", "RecordKind", "import_community_files", "import_community_file"]
+
+_ID = r"[A-Za-z0-9_-]{1,40}"
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One export file type: its table, key, columns and the references its rows must satisfy."""
+
+    name: str
+    table: Table
+    key: str
+    fields: tuple[f.Field, ...]
+    references: tuple[tuple[str, Table], ...] = ()  # (column, table whose key it must be)
+
+    @property
+    def columns(self) -> list[str]:
+        return [field.name for field in self.fields]
+
+
+def _id(name: str, *, required: bool = True) -> f.Field:
+    return f.pattern(name, _ID, "an ID of letters, digits, '-' or '_'", required=required)
+
+
+KINDS: dict[str, RecordKind] = {
+    kind.name: kind
+    for kind in (
+        RecordKind(
+            "households",
+            households,
+            "address_id",
+            (
+                _id("address_id"),
+                f.text("house_number", max_length=20, required=False),
+                f.text("house_name", required=False),
+                f.text("street"),
+                f.postcode("postcode"),
+            ),
+        ),
+        RecordKind(
+            "members",
+            members,
+            "member_id",
+            (
+                _id("member_id"),
+                f.text("first_name", max_length=100),
+                f.text("last_name", max_length=100),
+                f.pattern("email", r"[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mail address", required=False),
+                f.pattern("phone", r"\+?[0-9 ()-]{6,20}", "a telephone number", required=False),
+                _id("address_id", required=False),
+                f.postcode("postcode"),
+                f.choice("age_band", AGE_BANDS, required=False),
+                f.choice("sex", SEXES, required=False),
+                f.choice("ethnic_group", ETHNIC_GROUPS, required=False),
+                f.text("religion", max_length=40, required=False),
+                f.text("first_language", max_length=40, required=False),
+                f.choices("groups", GROUPS),
+                f.date("opted_in"),
+                f.date("opted_out", required=False),
+            ),
+            references=(("address_id", households),),
+        ),
+        RecordKind(
+            "surveys",
+            survey_responses,
+            "response_id",
+            (
+                _id("response_id"),
+                _id("member_id"),
+                f.pattern("wave", r"\d{4}Q[1-4]", "a wave like 2025Q1"),
+                f.date("responded_on"),
+                *(f.integer(question, 1, 5) for question in QUESTIONS),
+                f.choice("priority_1", TOPICS, required=False),
+                f.choice("priority_2", TOPICS, required=False),
+                f.choice("priority_3", TOPICS, required=False),
+                f.text("concern", max_length=2000, required=False),
+            ),
+            references=(("member_id", members),),
+        ),
+        RecordKind(
+            "visits",
+            visits,
+            "visit_id",
+            (
+                _id("visit_id"),
+                _id("address_id"),
+                f.postcode("postcode"),
+                f.date("visited_on"),
+                _id("officer_id"),
+                f.choice("outcome", VISIT_OUTCOMES),
+            ),
+            references=(("address_id", households),),
+        ),
+    )
+}
+
+
+def import_community_files(
+    engine: Engine, kind: str, paths: Iterable[str | Path]
+) -> ImportReport:
+    """Import export files of one ``kind`` (households, members, surveys, visits)."""
+    if kind not in KINDS:
+        raise LPTError(f"unknown kind of community data {kind!r}: one of {', '.join(KINDS)}")
+    report = ImportReport()
+    files, missing = find_files(paths)
+    report.files.extend(FileReport(path=str(p), error=reason) for p, reason in missing)
+    report.files.extend(import_community_file(engine, KINDS[kind], path) for path in files)
+    return report
+
+
+def import_community_file(engine: Engine, kind: RecordKind, path: str | Path) -> FileReport:
+    """Import one file in one transaction."""
+    try:
+        frame = _read(kind, path)
+    except InputFileError as exc:
+        return FileReport(path=str(path), error=str(exc))
+    if frame.empty:
+        return FileReport(path=str(path))
+    with engine.begin() as connection:
+        return _store(connection, kind, str(path), frame)
+
+
+def _read(kind: RecordKind, path: str | Path) -> pd.DataFrame:
+    """The file's rows as text columns in the kind's order, plus ``_line``."""
+    rows = split_rows(read_text(path), path)
+    header = [h.strip() for h in rows.header]
+    missing = [c for c in kind.columns if c not in header]
+    unexpected = [c for c in header if c not in kind.columns]
+    if missing or unexpected or len(set(header)) != len(header):
+        raise InputFileError(
+            path,
+            f"header is not a {kind.name} export: expected columns {','.join(kind.columns)}; "
+            + "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unexpected {', '.join(unexpected)}" if unexpected else "",
+                    "repeated columns" if len(set(header)) != len(header) else "",
+                )
+                if part
+            ),
+            rows.header_line,
+        )
+    width = len(header)
+    frame = pd.DataFrame(
+        [values if len(values) == width else [""] * width for _, values in rows.rows], columns=header, dtype=object
+    )
+    frame = frame.astype(str)[kind.columns]
+    frame["_line"] = [line for line, _ in rows.rows]
+    frame["_raw"] = [json.dumps(dict(zip(header, values)), ensure_ascii=False) for _, values in rows.rows]
+    frame["_width_ok"] = [len(values) == width for _, values in rows.rows]
+    return frame
+
+
+def _row_hashes(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    joined = frame[columns].apply(lambda row: "\x1f".join(row), axis=1) if len(frame) else pd.Series(dtype=str)
+    return joined.map(lambda text: hashlib.sha1(text.encode()).hexdigest())
+
+
+def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFrame) -> FileReport:
+    read = len(frame)
+    frame = frame.assign(_hash=_row_hashes(frame, kind.columns))
+    fingerprint = hashlib.sha256("".join(sorted(frame["_hash"])).encode()).hexdigest()
+    seen_before = connection.execute(
+        select(community_batches.c.id).where(
+            community_batches.c.kind == kind.name, community_batches.c.fingerprint == fingerprint
+        )
+    ).first()
+    if seen_before is not None:
+        return FileReport(path=path, read=read, duplicates=read)
+
+    field_of, reason_of = f.first_problem(kind.fields, frame)
+    field_of[~frame["_width_ok"]] = "(row)"
+    reason_of[~frame["_width_ok"]] = f"expected {len(kind.columns)} fields"
+    _check_repeats(frame, kind.key, field_of, reason_of)
+    _check_references(connection, kind, frame, field_of, reason_of)
+    sound = frame[field_of == ""]
+    repeated = sound.duplicated(kind.key, keep="first")
+    duplicates = int(repeated.sum())
+    sound = sound[~repeated]
+
+    stored_hashes = _stored_hashes(connection, kind, sound[kind.key])
+    previous = sound[kind.key].map(stored_hashes)
+    unchanged = previous == sound["_hash"]
+    changed = previous.notna() & ~unchanged
+    new = previous.isna()
+    report = FileReport(
+        path=path,
+        read=read,
+        stored=int((new | changed).sum()),
+        duplicates=duplicates + int(unchanged.sum()),
+        rejected=int((field_of != "").sum()),
+        replaced=int(changed.sum()),
+    )
+    batch_id = _batch(connection, kind, path, fingerprint, report)
+    values = pd.DataFrame({field.name: field.values(sound[field.name]) for field in kind.fields}, index=sound.index)
+    values = values.assign(batch_id=batch_id, row_hash=sound["_hash"]).astype(object)
+    values = values.where(values.notna(), None)
+    if new.any():
+        connection.execute(insert(kind.table), values[new].to_dict("records"))
+    if changed.any():
+        key = kind.table.c[kind.key]
+        rows = values[changed].rename(columns={kind.key: "_key"}).to_dict("records")
+        connection.execute(update(kind.table).where(key == bindparam("_key")), rows)
+    rejected = frame[field_of != ""]
+    if len(rejected):
+        connection.execute(
+            insert(community_rejects),
+            [
+                {"batch_id": batch_id, "line": line, "field": field, "reason": reason, "raw_values": raw}
+                for line, field, reason, raw in zip(
+                    rejected["_line"], field_of[rejected.index], reason_of[rejected.index], rejected["_raw"]
+                )
+            ],
+        )
+    return report
+
+
+def _check_repeats(frame: pd.DataFrame, key: str, field_of: pd.Series, reason_of: pd.Series) -> None:
+    """A row repeating an earlier row's ID with other values is rejected."""
+    first_line = frame.groupby(key)["_line"].transform("first")
+    first_hash = frame.groupby(key)["_hash"].transform("first")
+    clash = (field_of == "") & (first_hash != frame["_hash"])
+    field_of[clash] = key
+    reason_of[clash] = (
+        frame.loc[clash, key].map(repr) + " appears earlier (line " + first_line[clash].astype(str) + ") with other values"
+    )
+
+
+def _check_references(
+    connection: Connection, kind: RecordKind, frame: pd.DataFrame, field_of: pd.Series, reason_of: pd.Series
+) -> None:
+    for column, table in kind.references:
+        target_key = next(iter(table.primary_key.columns))
+        wanted = frame.loc[(field_of == "") & (frame[column].str.strip() != ""), column].str.strip()
+        known = {k for (k,) in _select_in(connection, [target_key], target_key, wanted.unique().tolist())}
+        unknown = wanted.index[~wanted.isin(known)]
+        field_of[unknown] = column
+        reason_of[unknown] = (
+            frame.loc[unknown, column].map(repr) + f" is not a stored {table.name} record (import {table.name} first)"
+        )
+
+
+def _select_in(connection: Connection, columns: list, key, keys: list[str]) -> list:
+    """Rows of ``columns`` whose ``key`` is one of ``keys``, asked in chunks the drivers accept."""
+    rows: list = []
+    for start in range(0, len(keys), 5000):
+        rows += connection.execute(select(*columns).where(key.in_(keys[start : start + 5000]))).all()
+    return rows
+
+
+def _stored_hashes(connection: Connection, kind: RecordKind, keys: pd.Series) -> pd.Series:
+    """``row_hash`` of the stored records with these keys, indexed by key."""
+    key = kind.table.c[kind.key]
+    rows = _select_in(connection, [key, kind.table.c.row_hash], key, keys.tolist())
+    return pd.Series(dict(rows), dtype=object)
+
+
+def _batch(connection: Connection, kind: RecordKind, path: str, fingerprint: str, report: FileReport) -> int:
+    return connection.execute(
+        insert(community_batches).values(
+            kind=kind.name,
+            source_path=path,
+            fingerprint=fingerprint,
+            rows_read=report.read,
+            rows_stored=report.stored,
+            rows_duplicate=report.duplicates,
+            rows_rejected=report.rejected,
+            rows_replaced=report.replaced,
+            imported_at=datetime.now(UTC),
+        )
+    ).inserted_primary_key[0]
