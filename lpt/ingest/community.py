@@ -39,6 +39,8 @@ from lpt.store.schema import community_batches, community_rejects, households, m
 __all__ = ["KINDS", "RecordKind", "import_community_files", "import_community_file"]
 
 _ID = r"[A-Za-z0-9_-]{1,40}"
+#: Words of the reason of a row whose household or member is not stored.
+_UNRESOLVED = "is not a stored"
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,11 @@ def import_community_file(engine: Engine, kind: RecordKind, path: str | Path) ->
 
 
 def _read(kind: RecordKind, path: str | Path) -> pd.DataFrame:
-    """The file's rows as text columns in the kind's order, plus ``_line``."""
+    """The file's rows as stripped text columns in the kind's order, plus ``_line``,
+    ``_width`` (fields in the row) and ``_values`` (the row as read, for rejects).
+
+    Values are stripped here, so a key written ' A1' is the same record as 'A1'.
+    """
     rows = split_rows(read_text(path), path)
     header = [h.strip() for h in rows.header]
     missing = [c for c in kind.columns if c not in header]
@@ -183,33 +189,41 @@ def _read(kind: RecordKind, path: str | Path) -> pd.DataFrame:
     frame = pd.DataFrame(
         [values if len(values) == width else [""] * width for _, values in rows.rows], columns=header, dtype=object
     )
-    frame = frame.astype(str)[kind.columns]
+    frame = frame[kind.columns].astype(str).apply(lambda column: column.str.strip())
     frame["_line"] = [line for line, _ in rows.rows]
-    frame["_raw"] = [json.dumps(dict(zip(header, values)), ensure_ascii=False) for _, values in rows.rows]
-    frame["_width_ok"] = [len(values) == width for _, values in rows.rows]
+    frame["_width"] = [len(values) for _, values in rows.rows]
+    frame["_values"] = [values for _, values in rows.rows]
+    frame.attrs["header"] = header
     return frame
 
 
-def _row_hashes(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    joined = frame[columns].apply(lambda row: "\x1f".join(row), axis=1) if len(frame) else pd.Series(dtype=str)
+def _raw(header: list[str], values: list[str]) -> str:
+    """A rejected row as read, as a JSON object; fields beyond the header go under ``(extra)``."""
+    row: dict[str, object] = dict(zip(header, values))
+    if len(values) > len(header):
+        row["(extra)"] = values[len(header) :]
+    return json.dumps(row, ensure_ascii=False)
+
+
+def _row_hashes(frame: pd.DataFrame, columns: list[str], bad_width: pd.Series) -> pd.Series:
+    """sha1 of each row's values joined by the unit separator; of its fields as read where
+    it has the wrong number of them (its columns are blank then)."""
+    joined = frame[columns[0]].str.cat([frame[c] for c in columns[1:]], sep="\x1f")
+    joined[bad_width] = frame.loc[bad_width, "_values"].str.join("\x1f")
     return joined.map(lambda text: hashlib.sha1(text.encode()).hexdigest())
 
 
 def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFrame) -> FileReport:
-    read = len(frame)
-    frame = frame.assign(_hash=_row_hashes(frame, kind.columns))
+    read, header = len(frame), frame.attrs["header"]
+    bad_width = frame["_width"] != len(header)
+    frame = frame.assign(_hash=_row_hashes(frame, kind.columns, bad_width))
     fingerprint = hashlib.sha256("".join(sorted(frame["_hash"])).encode()).hexdigest()
-    seen_before = connection.execute(
-        select(community_batches.c.id).where(
-            community_batches.c.kind == kind.name, community_batches.c.fingerprint == fingerprint
-        )
-    ).first()
-    if seen_before is not None:
+    if _seen_before(connection, kind, fingerprint):
         return FileReport(path=path, read=read, duplicates=read)
 
     field_of, reason_of = f.first_problem(kind.fields, frame)
-    field_of[~frame["_width_ok"]] = "(row)"
-    reason_of[~frame["_width_ok"]] = f"expected {len(kind.columns)} fields"
+    field_of[bad_width] = "(row)"
+    reason_of[bad_width] = f"expected {len(header)} fields, found " + frame.loc[bad_width, "_width"].astype(str)
     _check_repeats(frame, kind.key, field_of, reason_of)
     _check_references(connection, kind, frame, field_of, reason_of)
     sound = frame[field_of == ""]
@@ -247,21 +261,41 @@ def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFr
             [
                 {"batch_id": batch_id, "line": line, "field": field, "reason": reason, "raw_values": raw}
                 for line, field, reason, raw in zip(
-                    rejected["_line"], field_of[rejected.index], reason_of[rejected.index], rejected["_raw"]
+                    rejected["_line"],
+                    field_of[rejected.index],
+                    reason_of[rejected.index],
+                    rejected["_values"].map(lambda values: _raw(header, values)),
                 )
             ],
         )
     return report
 
 
+def _seen_before(connection: Connection, kind: RecordKind, fingerprint: str) -> bool:
+    """Whether a file with these rows was imported before and none of its rows waited for a reference.
+
+    A file whose rows were rejected only because their household or member was
+    not stored yet is imported again in full, so importing in the wrong order
+    is mended by importing again in the right one.
+    """
+    earlier = select(community_batches.c.id).where(
+        community_batches.c.kind == kind.name, community_batches.c.fingerprint == fingerprint
+    )
+    waiting = select(community_rejects.c.batch_id).where(
+        community_rejects.c.batch_id.in_(earlier), community_rejects.c.reason.contains(_UNRESOLVED)
+    )
+    return connection.execute(earlier.where(community_batches.c.id.not_in(waiting))).first() is not None
+
+
 def _check_repeats(frame: pd.DataFrame, key: str, field_of: pd.Series, reason_of: pd.Series) -> None:
-    """A row repeating an earlier row's ID with other values is rejected."""
-    first_line = frame.groupby(key)["_line"].transform("first")
-    first_hash = frame.groupby(key)["_hash"].transform("first")
-    clash = (field_of == "") & (first_hash != frame["_hash"])
+    """A sound row repeating an earlier sound row's ID with other values is rejected."""
+    sound = frame[field_of == ""]
+    first_line = sound.groupby(key)["_line"].transform("first")
+    clash = sound.groupby(key)["_hash"].transform("first") != sound["_hash"]
+    clash = clash[clash].index
     field_of[clash] = key
     reason_of[clash] = (
-        frame.loc[clash, key].map(repr) + " appears earlier (line " + first_line[clash].astype(str) + ") with other values"
+        sound.loc[clash, key].map(repr) + " appears earlier (line " + first_line[clash].astype(str) + ") with other values"
     )
 
 
@@ -270,12 +304,12 @@ def _check_references(
 ) -> None:
     for column, table in kind.references:
         target_key = next(iter(table.primary_key.columns))
-        wanted = frame.loc[(field_of == "") & (frame[column].str.strip() != ""), column].str.strip()
+        wanted = frame.loc[(field_of == "") & (frame[column] != ""), column]
         known = {k for (k,) in _select_in(connection, [target_key], target_key, wanted.unique().tolist())}
         unknown = wanted.index[~wanted.isin(known)]
         field_of[unknown] = column
         reason_of[unknown] = (
-            frame.loc[unknown, column].map(repr) + f" is not a stored {table.name} record (import {table.name} first)"
+            frame.loc[unknown, column].map(repr) + f" {_UNRESOLVED} {table.name} record (import {table.name} first)"
         )
 
 

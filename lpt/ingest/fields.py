@@ -135,13 +135,15 @@ def integer(name: str, low: int, high: int, *, required: bool = True) -> Field:
 
 def postcode(name: str, *, required: bool = True) -> Field:
     """A UK postcode in any case and spacing; stored as 'HU1 1AA'."""
+    def compact(values: pd.Series) -> pd.Series:
+        return values.str.upper().str.replace(r"\s+", "", regex=True)
+
     def check(values: pd.Series) -> pd.Series:
-        bad = ~values.str.upper().str.fullmatch(POSTCODE_RE)
+        bad = ~compact(values).str.fullmatch(POSTCODE_RE)
         return _reason_where(bad, lambda b: "not a UK postcode: " + b.str[:40].map(repr), values)
 
     def normalise(values: pd.Series) -> pd.Series:
-        compact = values.str.upper().str.replace(r"\s+", "", regex=True)
-        return compact.str[:-3] + " " + compact.str[-3:]
+        return compact(values).str[:-3] + " " + compact(values).str[-3:]
 
     return Field(name, check, normalise, required)
 

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, Table, case, func, select
+from sqlalchemy import Engine, Table, case, func, literal, select
 
 from lpt.store.schema import (
+    community_batches,
+    community_rejects,
     crime_batches,
     crime_links,
     crime_rejects,
@@ -33,16 +35,21 @@ __all__ = [
 
 
 def rejected_rows(engine: Engine, *, include_replaced: bool = False) -> pd.DataFrame:
-    """Rejected rows, oldest import first.
+    """Rejected rows: police.uk rows, then community export rows, oldest import first.
 
-    Columns: ``file`` (path as imported), ``line`` (1-based, header is line 1),
-    ``field`` (police.uk column, or ``(row)`` for a wrong field count),
-    ``reason``, ``force``, ``month``, ``raw_values`` (JSON list of the fields
-    as read), ``active`` (False once a republished month replaced the batch).
-    Rejects of replaced batches are left out unless ``include_replaced``.
+    Columns: ``source`` (``crime``, or the community kind: ``households``,
+    ``members``, ``surveys``, ``visits``), ``file`` (path as imported),
+    ``line`` (1-based, header is line 1), ``field`` (column, or ``(row)`` for
+    a wrong field count), ``reason``, ``force`` and ``month`` (of a crime
+    file; None for community rows), ``raw_values`` (JSON list of a crime row's
+    fields as read; None for community rows, which are personal data: file and
+    line find them), ``active`` (False once a republished month replaced the
+    crime batch; community rejects are always listed). Rejects of replaced
+    crime batches are left out unless ``include_replaced``.
     """
-    query = (
+    crime = (
         select(
+            literal("crime").label("source"),
             crime_rejects.c.source_path.label("file"),
             crime_rejects.c.line,
             crime_rejects.c.field,
@@ -56,8 +63,20 @@ def rejected_rows(engine: Engine, *, include_replaced: bool = False) -> pd.DataF
         .order_by(crime_rejects.c.id)
     )
     if not include_replaced:
-        query = query.where(crime_batches.c.active)
-    return _frame(engine, query)
+        crime = crime.where(crime_batches.c.active)
+    community = (
+        select(
+            community_batches.c.kind.label("source"),
+            community_batches.c.source_path.label("file"),
+            community_rejects.c.line,
+            community_rejects.c.field,
+            community_rejects.c.reason,
+        )
+        .join(community_batches, community_batches.c.id == community_rejects.c.batch_id)
+        .order_by(community_rejects.c.id)
+    )
+    community_rows = _frame(engine, community).assign(force=None, month=None, raw_values=None, active=True)
+    return pd.concat([_frame(engine, crime), community_rows], ignore_index=True)
 
 
 def crime_summary(engine: Engine) -> pd.DataFrame:
