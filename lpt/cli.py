@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     reference.add_argument("folder", nargs="?", metavar="FOLDER", help="raw data folder (default: data/raw)")
     reference.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     reference.set_defaults(handler=_ingest_reference)
+    for kind in ("households", "members", "surveys", "visits"):
+        community = kinds.add_parser(kind, help=f"community export {kind}.csv files (docs/DATA_SCHEMA.md) or folders")
+        community.add_argument("paths", nargs="+", metavar="PATH")
+        community.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        community.set_defaults(handler=_ingest_community, kind=kind)
 
     quality = commands.add_parser(
         "quality", help="rows stored, flagged, unlinked and rejected per source and month, and why"
@@ -100,18 +105,29 @@ def _ingest_crime(args: argparse.Namespace) -> int:
     return _imported(args, engine, import_crime_files(engine, args.paths), _print_import)
 
 
-def _imported(args: argparse.Namespace, engine, report, show: Callable[[object], None]) -> int:
-    """After an import: recompute the links so they match the store, then print the report."""
+def _imported(
+    args: argparse.Namespace, engine, report, show: Callable[[object], None], *, relink: bool = True
+) -> int:
+    """After an import: recompute the links so they match the store (unless the records
+    link through a join, as community records do), then print the report."""
     from lpt.linkage.link import link_all
 
-    link = link_all(engine)
+    link = {"link": link_all(engine).as_dict()} if relink else {}
     if args.json:
-        print(json.dumps({**report.as_dict(), "link": link.as_dict()}))
+        print(json.dumps({**report.as_dict(), **link}))
     else:
         show(report)
     for failed in report.failed:
         print(f"lpt: error: {failed.error}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def _ingest_community(args: argparse.Namespace) -> int:
+    from lpt.ingest.community import import_community_files
+
+    engine = _open(args)
+    report = import_community_files(engine, args.kind, args.paths)
+    return _imported(args, engine, report, _print_import, relink=False)
 
 
 def _ingest_reference(args: argparse.Namespace) -> int:
@@ -142,7 +158,7 @@ def _rejects(args: argparse.Namespace) -> int:
     elif rows.empty:
         print("No rejected rows.")
     else:
-        shown = rows[["file", "line", "field", "reason"]]
+        shown = rows[["source", "file", "line", "field", "reason"]]
         print(shown.to_string(index=False, max_colwidth=80))
     return 0
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lpt.cli import main
+from tests.community_files import row, write_export
 from tests.policeuk_files import crime_row, write_street_file
 from tests.reference_files import write_reference
 
@@ -146,3 +147,28 @@ def test_backtest_bad_harm_file_names_file_line_and_field(tmp_path, capsys):
     path = write_street_file(tmp_path / NAME, [crime_row()])
     assert main(["backtest", str(path), "--out", str(tmp_path / "o.csv"), "--harm", str(harm)]) == 1
     assert capsys.readouterr().err.strip() == f"lpt: error: {harm}, line 2: field weight: not a non-negative number: 'heavy'"
+
+
+@pytest.mark.parametrize("kind", ["households", "members", "surveys", "visits"])
+def test_ingest_community_kind_prints_the_counts_as_json(tmp_path, db, capsys, kind):
+    needs = {"households": [], "members": ["households"], "surveys": ["households", "members"], "visits": ["households"]}
+    for name in [*needs[kind], kind]:
+        short_row = list(row(name).values())[:-1]
+        path = write_export(tmp_path / f"{name}.csv", name, [row(name), short_row])
+        assert main([*db, "ingest", name, str(path), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (payload["read"], payload["stored"], payload["rejected"]) == (2, 1, 1)
+    assert set(payload) == {"read", "stored", "duplicates", "rejected", "replaced", "files"}
+    assert payload["files"][0]["path"] == str(tmp_path / f"{kind}.csv")
+
+
+def test_ingest_community_broken_file_exits_non_zero_and_rejects_show_the_source(tmp_path, db, capsys):
+    broken = tmp_path / "households.csv"
+    broken.write_text("address_id,street\nA1,Mill Lane\n")
+    assert main([*db, "ingest", "households", str(broken)]) == 1
+    assert f"lpt: error: {broken}, line 1: header is not a households export" in capsys.readouterr().err
+    path = write_export(tmp_path / "h2.csv", "households", [row("households"), row("households", address_id="A2", street="")])
+    assert main([*db, "ingest", "households", str(path)]) == 0
+    assert "Total: 2 read, 1 stored, 0 duplicates, 1 rejected, 0 replaced" in capsys.readouterr().out
+    assert main([*db, "rejects"]) == 0
+    assert "households " + str(path) + "    3 street  empty" in capsys.readouterr().out
