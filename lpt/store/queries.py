@@ -9,9 +9,10 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine, Table, case, func, literal, select
 
+from lpt.store.community import KINDS as COMMUNITY_KINDS
+from lpt.store.community import NOT_LINKED as _NOT_LINKED
+from lpt.store.community import community_link_counts, community_rejects_listed
 from lpt.store.schema import (
-    community_batches,
-    community_rejects,
     crime_batches,
     crime_links,
     crime_rejects,
@@ -44,8 +45,10 @@ def rejected_rows(engine: Engine, *, include_replaced: bool = False) -> pd.DataF
     file; None for community rows), ``raw_values`` (JSON list of a crime row's
     fields as read; None for community rows, which are personal data: file and
     line find them), ``active`` (False once a republished month replaced the
-    crime batch; community rejects are always listed). Rejects of replaced
-    crime batches are left out unless ``include_replaced``.
+    crime batch or, for community rows, once the file was imported again in
+    full or a later file rejected the same row: see
+    :func:`lpt.store.community.community_rejects_listed`). Inactive rejects are
+    left out unless ``include_replaced``.
     """
     crime = (
         select(
@@ -64,19 +67,10 @@ def rejected_rows(engine: Engine, *, include_replaced: bool = False) -> pd.DataF
     )
     if not include_replaced:
         crime = crime.where(crime_batches.c.active)
-    community = (
-        select(
-            community_batches.c.kind.label("source"),
-            community_batches.c.source_path.label("file"),
-            community_rejects.c.line,
-            community_rejects.c.field,
-            community_rejects.c.reason,
-        )
-        .join(community_batches, community_batches.c.id == community_rejects.c.batch_id)
-        .order_by(community_rejects.c.id)
-    )
-    community_rows = _frame(engine, community).assign(force=None, month=None, raw_values=None, active=True)
-    return pd.concat([_frame(engine, crime), community_rows], ignore_index=True)
+    community = community_rejects_listed(engine).assign(force=None, month=None, raw_values=None)
+    if not include_replaced:
+        community = community[community["active"]]
+    return pd.concat([_frame(engine, crime), community[crime.selected_columns.keys()]], ignore_index=True)
 
 
 def crime_summary(engine: Engine) -> pd.DataFrame:
@@ -189,11 +183,18 @@ def quality_reasons(engine: Engine) -> pd.DataFrame:
     """Why records are flagged, unlinked or rejected, and by which rule the rest linked.
 
     One row per source, month, status and reason. Columns: ``source``
-    (``crime: <force>`` or ``postcodes``), ``month`` (``release`` for
-    postcodes), ``status`` (``linked``, ``flagged``, ``unlinked`` or
-    ``rejected``), ``reason`` (the rule for linked rows), ``rows``.
+    (``crime: <force>``, ``postcodes``, or a community source: ``households``,
+    ``members``, ``surveys``, ``visits``), ``month`` (``release`` for
+    postcodes; for community sources the month of ``opted_in``,
+    ``responded_on`` or ``visited_on``, and of the import for households),
+    ``status`` (``linked``, ``flagged``, ``unlinked`` or ``rejected``),
+    ``reason`` (the rule for linked rows), ``rows``.
     """
-    parts = [p[_QUALITY] for p in (*_crime_quality(engine), *_postcode_quality(engine)) if not p.empty]
+    parts = [
+        p[_QUALITY]
+        for p in (*_crime_quality(engine), *_postcode_quality(engine), *_community_quality(engine))
+        if not p.empty
+    ]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "rows" else "object") for c in _QUALITY})
     table = pd.concat(parts, ignore_index=True)
@@ -208,7 +209,6 @@ _QUALITY = ["source", "month", "status", "reason", "rows"]
 _OUTSIDE = "LSOA outside the force's districts"
 _FORCE_NOT_FOUND = "force not found in the force area lookup"
 _LARGE_USER = "large-user (business) postcode: holds no households"
-_NOT_LINKED = "not linked yet (run lpt build)"
 
 
 def _crime_quality(engine: Engine) -> list[pd.DataFrame]:
@@ -272,13 +272,32 @@ def _postcode_quality(engine: Engine) -> list[pd.DataFrame]:
     ]
 
 
+def _community_quality(engine: Engine) -> list[pd.DataFrame]:
+    """Quality rows of the community sources: linked by rule, flagged, unlinked, and their active rejects."""
+    parts = []
+    for kind in COMMUNITY_KINDS:
+        counts = community_link_counts(engine, kind).assign(source=kind)
+        linked = counts[counts["unlinked_reason"].isna()]
+        flagged = counts[counts["flagged_reason"].notna()]
+        unlinked = counts[counts["unlinked_reason"].notna()]
+        parts += [
+            linked.assign(status="linked", reason=linked["rule"]),
+            flagged.assign(status="flagged", reason=flagged["flagged_reason"]),
+            unlinked.assign(status="unlinked", reason=unlinked["unlinked_reason"]),
+        ]
+    rejects = community_rejects_listed(engine)
+    rejects = rejects[rejects["active"]]
+    return [*parts, rejects.assign(status="rejected", reason=rejects["field"] + ": " + rejects["reason"], rows=1)]
+
+
 def quality_summary(engine: Engine) -> pd.DataFrame:
     """Rows stored, flagged, unlinked and rejected per source and month.
 
     Columns: ``source``, ``month`` (see :func:`quality_reasons`), ``stored``,
     ``flagged``, ``unlinked``, ``rejected``. Flagged rows are stored and
     linked but left out of ward figures (crime) or of household placement
-    (postcodes); unlinked rows are stored without a ward.
+    (postcodes), or are households and visits at large-user postcodes;
+    unlinked rows are stored without a ward.
     """
     reasons = quality_reasons(engine)
     counts = ["stored", "flagged", "unlinked", "rejected"]
