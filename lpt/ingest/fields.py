@@ -143,7 +143,8 @@ def postcode(name: str, *, required: bool = True) -> Field:
         return _reason_where(bad, lambda b: "not a UK postcode: " + b.str[:40].map(repr), values)
 
     def normalise(values: pd.Series) -> pd.Series:
-        return compact(values).str[:-3] + " " + compact(values).str[-3:]
+        plain = compact(values)
+        return plain.str[:-3] + " " + plain.str[-3:]
 
     return Field(name, check, normalise, required)
 
