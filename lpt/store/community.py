@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Column, Engine, Select, Table, func, literal, select
 
+from lpt.store.frames import read_query
 from lpt.store.schema import (
     community_batches,
     community_rejects,
@@ -90,7 +91,7 @@ def community_links(engine: Engine, kind: str) -> pd.DataFrame:
     (``lsoa21_code``, ``street``): its own street, never a police.uk place.
     """
     spec = _KINDS[kind]
-    frame = _read(engine, _placed(spec).order_by(spec.table.c[spec.ids[0]]))
+    frame = read_query(engine, _placed(spec).order_by(spec.table.c[spec.ids[0]]))
     return _statuses(frame, spec)[[*spec.ids, "postcode", "month", *_GEOGRAPHY[:3], *_STATUS[1:]]]
 
 
@@ -103,7 +104,7 @@ def community_link_counts(engine: Engine, kind: str) -> pd.DataFrame:
     spec = _KINDS[kind]
     placed = _placed(spec).subquery()
     groups = [placed.c[c] for c in ("date", "rule", "link_reason", "known_postcode", "is_large_user", "has_member")]
-    frame = _read(engine, select(*groups, func.count().label("rows")).group_by(*groups))
+    frame = read_query(engine, select(*groups, func.count().label("rows")).group_by(*groups))
     counted = _statuses(frame, spec)
     return counted.groupby(_STATUS, dropna=False, as_index=False)["rows"].sum()
 
@@ -133,7 +134,7 @@ def community_rejects_listed(engine: Engine) -> pd.DataFrame:
         .join(community_batches, community_batches.c.id == community_rejects.c.batch_id)
         .order_by(community_rejects.c.id)
     )
-    rows = _read(engine, query)
+    rows = read_query(engine, query)
     latest = rows.groupby(["source", "fingerprint"])["batch_id"].transform("max") == rows["batch_id"]
     repeated = rows[latest].duplicated(["source", "raw_values", "field", "reason"], keep="last")
     month = pd.to_datetime(rows["imported_at"], utc=True).dt.strftime("%Y-%m")
@@ -191,8 +192,3 @@ def _statuses(frame: pd.DataFrame, spec: _Kind) -> pd.DataFrame:
         flagged_reason=pd.Series(LARGE_USER, index=frame.index, dtype=object).where(large, None),
         unlinked_reason=reason,
     )
-
-
-def _read(engine: Engine, query: Select) -> pd.DataFrame:
-    with engine.connect() as connection:
-        return pd.read_sql_query(query, connection)

@@ -1,11 +1,17 @@
-"""Write data frames into store tables: the one place NA becomes NULL."""
+"""Where data frames meet store tables: writing them (the one place NA becomes NULL) and reading queries."""
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Table, delete, insert
+from sqlalchemy import ColumnElement, Connection, Engine, Executable, Table, delete, insert
 
-__all__ = ["replace_rows"]
+__all__ = ["read_query", "replace_rows"]
+
+
+def read_query(engine: Engine, query: Executable) -> pd.DataFrame:
+    """The rows of ``query`` as a data frame, read in one connection; columns as the query labels them."""
+    with engine.connect() as connection:
+        return pd.read_sql_query(query, connection)
 
 
 def replace_rows(

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, Table, case, func, literal, select
 from lpt.store.community import KINDS as COMMUNITY_KINDS
 from lpt.store.community import NOT_LINKED as _NOT_LINKED
 from lpt.store.community import community_link_counts, community_rejects_listed
+from lpt.store.frames import read_query
 from lpt.store.schema import (
     crime_batches,
     crime_links,
@@ -319,5 +320,5 @@ def _count_where(condition):
 
 
 def _frame(engine: Engine, query) -> pd.DataFrame:
-    with engine.connect() as connection:
-        return pd.read_sql_query(query, connection)
+    """Every query here ends in this; :func:`lpt.store.frames.read_query` is shared with ``store.community``."""
+    return read_query(engine, query)
