@@ -151,7 +151,9 @@ def test_backtest_bad_harm_file_names_file_line_and_field(tmp_path, capsys):
 
 @pytest.mark.parametrize("kind", ["households", "members", "surveys", "visits"])
 def test_ingest_community_kind_prints_the_counts_as_json(tmp_path, db, capsys, kind):
-    needs = {"households": [], "members": ["households"], "surveys": ["households", "members"], "visits": ["households"]}
+    needs = {
+        "households": [], "members": ["households"], "surveys": ["households", "members"], "visits": ["households"]
+    }
     for name in [*needs[kind], kind]:
         short_row = list(row(name).values())[:-1]
         path = write_export(tmp_path / f"{name}.csv", name, [row(name), short_row])
@@ -167,7 +169,8 @@ def test_ingest_community_broken_file_exits_non_zero_and_rejects_show_the_source
     broken.write_text("address_id,street\nA1,Mill Lane\n")
     assert main([*db, "ingest", "households", str(broken)]) == 1
     assert f"lpt: error: {broken}, line 1: header is not a households export" in capsys.readouterr().err
-    path = write_export(tmp_path / "h2.csv", "households", [row("households"), row("households", address_id="A2", street="")])
+    rows = [row("households"), row("households", address_id="A2", street="")]
+    path = write_export(tmp_path / "h2.csv", "households", rows)
     assert main([*db, "ingest", "households", str(path)]) == 0
     assert "Total: 2 read, 1 stored, 0 duplicates, 1 rejected, 0 replaced" in capsys.readouterr().out
     assert main([*db, "rejects"]) == 0

@@ -95,7 +95,8 @@ def test_members_visits_and_survey_answers_are_placed_by_postcode(placed):
     assert _listed(visits["flagged_reason"]) == [None, LARGE_USER]
     assert _listed(visits["month"]) == ["2025-03", "2025-03"]
     with placed.begin() as connection:  # an erased member leaves the answer unplaced
-        connection.execute(update(survey_responses).where(survey_responses.c.response_id == "R1").values(member_id=None))
+        erase = update(survey_responses).where(survey_responses.c.response_id == "R1")
+        connection.execute(erase.values(member_id=None))
     surveys = community_links(placed, "surveys").set_index("response_id")
     assert _listed(surveys["postcode"]) == [None, "TE1 1AF"]
     assert _listed(surveys["unlinked_reason"]) == [NO_MEMBER, FAR]
@@ -144,7 +145,9 @@ def test_a_bad_row_fixed_by_a_later_export_or_import_counts_once(store, tmp_path
     assert rejected_rows(store)["file"].tolist() == [str(tmp_path / "v2" / "households.csv")]
     assert len(rejected_rows(store, include_replaced=True)) == 2
     assert quality_summary(store)["rejected"].sum() == 1
-    members = write_export(tmp_path / "members.csv", "members", [row("members", address_id="A9"), row("members", member_id="M2", sex="x")])
+    members = write_export(
+        tmp_path / "members.csv", "members", [row("members", address_id="A9"), row("members", member_id="M2", sex="x")]
+    )
     import_community_files(store, "members", [members])
     _load(store, tmp_path / "v3", "households", [row("households", address_id="A9")])
     import_community_files(store, "members", [members])  # imported again in full: M1 stored now

@@ -6,12 +6,15 @@ records keyed by their own ID:
 
 * a row whose ID is new is stored; one whose ID is stored with other values
   replaces it (``replaced`` counts those); an unchanged row is a duplicate;
-* the same file again stores nothing and counts every row as a duplicate;
-* a row repeating an ID earlier in the same file is a duplicate if identical,
-  else rejected;
+* the same file again stores nothing and counts every row as a duplicate,
+  unless rows of it were rejected for a household or member not stored then:
+  such a file is imported again in full;
+* a row repeating the ID of an earlier sound row of the same file is a
+  duplicate if identical, else rejected naming that row's line;
 * references must resolve: a member's ``address_id`` (when given) and a
   visit's in ``households``, a survey answer's ``member_id`` in ``members`` —
-  so import households, then members, then visits and surveys.
+  so import households, then members, then visits and surveys;
+* values are stripped of surrounding spaces; a rejected row is kept whole.
 
 File formats: docs/DATA_SCHEMA.md.
 """
@@ -151,18 +154,18 @@ def import_community_files(
 def import_community_file(engine: Engine, kind: RecordKind, path: str | Path) -> FileReport:
     """Import one file in one transaction."""
     try:
-        frame = _read(kind, path)
+        frame, header = _read(kind, path)
     except InputFileError as exc:
         return FileReport(path=str(path), error=str(exc))
     if frame.empty:
         return FileReport(path=str(path))
     with engine.begin() as connection:
-        return _store(connection, kind, str(path), frame)
+        return _store(connection, kind, str(path), frame, header)
 
 
-def _read(kind: RecordKind, path: str | Path) -> pd.DataFrame:
+def _read(kind: RecordKind, path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     """The file's rows as stripped text columns in the kind's order, plus ``_line``,
-    ``_width`` (fields in the row) and ``_values`` (the row as read, for rejects).
+    ``_width`` (fields in the row) and ``_values`` (the row as read, for rejects); and its header.
 
     Values are stripped here, so a key written ' A1' is the same record as 'A1'.
     """
@@ -193,8 +196,7 @@ def _read(kind: RecordKind, path: str | Path) -> pd.DataFrame:
     frame["_line"] = [line for line, _ in rows.rows]
     frame["_width"] = [len(values) for _, values in rows.rows]
     frame["_values"] = [values for _, values in rows.rows]
-    frame.attrs["header"] = header
-    return frame
+    return frame, header
 
 
 def _raw(header: list[str], values: list[str]) -> str:
@@ -213,8 +215,8 @@ def _row_hashes(frame: pd.DataFrame, columns: list[str], bad_width: pd.Series) -
     return joined.map(lambda text: hashlib.sha1(text.encode()).hexdigest())
 
 
-def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFrame) -> FileReport:
-    read, header = len(frame), frame.attrs["header"]
+def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFrame, header: list[str]) -> FileReport:
+    read = len(frame)
     bad_width = frame["_width"] != len(header)
     frame = frame.assign(_hash=_row_hashes(frame, kind.columns, bad_width))
     fingerprint = hashlib.sha256("".join(sorted(frame["_hash"])).encode()).hexdigest()
@@ -295,7 +297,10 @@ def _check_repeats(frame: pd.DataFrame, key: str, field_of: pd.Series, reason_of
     clash = clash[clash].index
     field_of[clash] = key
     reason_of[clash] = (
-        sound.loc[clash, key].map(repr) + " appears earlier (line " + first_line[clash].astype(str) + ") with other values"
+        sound.loc[clash, key].map(repr)
+        + " appears earlier (line "
+        + first_line[clash].astype(str)
+        + ") with other values"
     )
 
 
