@@ -80,11 +80,13 @@ BAD_ROWS = {
         ({"opted_in": "2025-02-30"}, "opted_in", "not a date in YYYY-MM-DD form: '2025-02-30'"),
         ({"groups": "neighbourhood_watch;chess_club"}, "groups", "unknown value 'chess_club'"),
         ({"address_id": "A4"}, "address_id", "'A4' is not a stored households record (import households first)"),
+        ({"opted_out": "2025-01-14"}, "opted_out", "'2025-01-14' is before opted_in '2025-01-15'"),
     ],
     "surveys": [
         ({"trust": "6"}, "trust", "'6' is not a whole number from 1 to 5"),
         ({"priority_2": "weather"}, "priority_2", "'weather' is not one of drugs, asb"),
         ({"member_id": "M404"}, "member_id", "'M404' is not a stored members record (import members first)"),
+        ({"responded_on": "2025-04-01"}, "responded_on", "'2025-04-01' is not in wave 2025Q1"),
     ],
     "visits": [
         ({"outcome": "maybe"}, "outcome", "'maybe' is not one of not_in, visited, registered, declined"),

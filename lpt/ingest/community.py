@@ -14,6 +14,8 @@ records keyed by their own ID:
 * references must resolve: a member's ``address_id`` (when given) and a
   visit's in ``households``, a survey answer's ``member_id`` in ``members`` —
   so import households, then members, then visits and surveys;
+* a survey answer's date lies in its wave's quarter, a member's ``opted_out``
+  is not before ``opted_in``;
 * values are stripped of surrounding spaces; a rejected row is kept whole.
 
 File formats: docs/DATA_SCHEMA.md.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,26 +41,53 @@ from lpt.ingest.report import FileReport, ImportReport
 from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, GROUPS, QUESTIONS, SEXES, TOPICS, VISIT_OUTCOMES
 from lpt.store.schema import community_batches, community_rejects, households, members, survey_responses, visits
 
-__all__ = ["KINDS", "RecordKind", "import_community_files", "import_community_file"]
+__all__ = ["KINDS", "RecordKind", "RowCheck", "import_community_files", "import_community_file"]
 
 _ID = r"[A-Za-z0-9_-]{1,40}"
 #: Words of the reason of a row whose household or member is not stored.
 _UNRESOLVED = "is not a stored"
 
 
+#: A check across the fields of a row: the reason per row ('' where fine), run on rows whose fields are sound.
+RowCheck = Callable[[pd.DataFrame], pd.Series]
+
+
 @dataclass(frozen=True)
 class RecordKind:
-    """One export file type: its table, key, columns and the references its rows must satisfy."""
+    """One export file type: its table, key, columns and the checks and references its rows must satisfy."""
 
     name: str
     table: Table
     key: str
     fields: tuple[f.Field, ...]
     references: tuple[tuple[str, Table], ...] = ()  # (column, table whose key it must be)
+    row_checks: tuple[tuple[str, RowCheck], ...] = ()  # (field named in the reject, check)
 
     @property
     def columns(self) -> list[str]:
         return [field.name for field in self.fields]
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+
+
+def _in_wave(frame: pd.DataFrame) -> pd.Series:
+    """A survey answer is given inside its wave's quarter."""
+    answered = _dates(frame["responded_on"])
+    quarter = answered.dt.year.astype("Int64").astype(str) + "Q" + answered.dt.quarter.astype("Int64").astype(str)
+    bad = answered.notna() & (quarter != frame["wave"])
+    return pd.Series("", index=frame.index, dtype=object).mask(
+        bad, frame["responded_on"].map(repr) + " is not in wave " + frame["wave"]
+    )
+
+
+def _opted_out_after_in(frame: pd.DataFrame) -> pd.Series:
+    """A member leaves the scheme no earlier than joining it."""
+    bad = _dates(frame["opted_out"]) < _dates(frame["opted_in"])
+    return pd.Series("", index=frame.index, dtype=object).mask(
+        bad, frame["opted_out"].map(repr) + " is before opted_in " + frame["opted_in"].map(repr)
+    )
 
 
 def _id(name: str, *, required: bool = True) -> f.Field:
@@ -102,6 +131,7 @@ KINDS: dict[str, RecordKind] = {
                 f.date("opted_out", required=False),
             ),
             references=(("address_id", households),),
+            row_checks=(("opted_out", _opted_out_after_in),),
         ),
         RecordKind(
             "surveys",
@@ -119,6 +149,7 @@ KINDS: dict[str, RecordKind] = {
                 f.text("concern", max_length=2000, required=False),
             ),
             references=(("member_id", members),),
+            row_checks=(("responded_on", _in_wave),),
         ),
         RecordKind(
             "visits",
@@ -224,6 +255,11 @@ def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFr
         return FileReport(path=path, read=read, duplicates=read)
 
     field_of, reason_of = f.first_problem(kind.fields, frame)
+    for field, check in kind.row_checks:
+        sound = field_of == ""
+        reasons = check(frame[sound]).reindex(frame.index, fill_value="")
+        field_of[reasons != ""] = field
+        reason_of[reasons != ""] = reasons
     field_of[bad_width] = "(row)"
     reason_of[bad_width] = f"expected {len(header)} fields, found " + frame.loc[bad_width, "_width"].astype(str)
     _check_repeats(frame, kind.key, field_of, reason_of)
