@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,11 +33,13 @@ from lpt.ingest import fields as f
 from lpt.ingest.csvfile import read_text, split_rows
 from lpt.ingest.files import find_files
 from lpt.ingest.report import FileReport, ImportReport
-from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, GROUPS, QUESTIONS, SEXES, TOPICS, VISIT_OUTCOMES
+from lpt.store.frames import insert_rows
 from lpt.store.schema import community_batches, community_rejects, households, members, survey_responses, visits
+from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, GROUPS, QUESTIONS, SEXES, TOPICS, VISIT_OUTCOMES
 
 __all__ = ["KINDS", "RecordKind", "import_community_files", "import_community_file"]
 
+_SCAN_ABOVE = 2000  # keys looked up: above this, scan the table instead of IN lists
 _ID = r"[A-Za-z0-9_-]{1,40}"
 
 
@@ -149,17 +151,22 @@ def import_community_files(
 def import_community_file(engine: Engine, kind: RecordKind, path: str | Path) -> FileReport:
     """Import one file in one transaction."""
     try:
-        frame = _read(kind, path)
+        frame, header, raw = _read(kind, path)
     except InputFileError as exc:
         return FileReport(path=str(path), error=str(exc))
     if frame.empty:
         return FileReport(path=str(path))
+
+    def raw_json(line: int) -> str:
+        return json.dumps(dict(zip(header, raw[line])), ensure_ascii=False)
+
     with engine.begin() as connection:
-        return _store(connection, kind, str(path), frame)
+        return _store(connection, kind, str(path), frame, raw_json)
 
 
-def _read(kind: RecordKind, path: str | Path) -> pd.DataFrame:
-    """The file's rows as text columns in the kind's order, plus ``_line``."""
+def _read(kind: RecordKind, path: str | Path) -> tuple[pd.DataFrame, list[str], dict[int, list[str]]]:
+    """The file's rows as text columns in the kind's order plus ``_line`` and ``_width_ok``;
+    the header; each row's raw values by line (kept whole for rejects)."""
     rows = split_rows(read_text(path), path)
     header = [h.strip() for h in rows.header]
     missing = [c for c in kind.columns if c not in header]
@@ -185,17 +192,19 @@ def _read(kind: RecordKind, path: str | Path) -> pd.DataFrame:
     )
     frame = frame.astype(str)[kind.columns]
     frame["_line"] = [line for line, _ in rows.rows]
-    frame["_raw"] = [json.dumps(dict(zip(header, values)), ensure_ascii=False) for _, values in rows.rows]
     frame["_width_ok"] = [len(values) == width for _, values in rows.rows]
-    return frame
+    return frame, header, dict(rows.rows)
 
 
 def _row_hashes(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    joined = frame[columns].apply(lambda row: "\x1f".join(row), axis=1) if len(frame) else pd.Series(dtype=str)
-    return joined.map(lambda text: hashlib.sha1(text.encode()).hexdigest())
+    """sha1 of each row's values as read, joined by the unit separator."""
+    joined = frame[columns[0]].str.cat([frame[c] for c in columns[1:]], sep="\x1f")
+    return pd.Series([hashlib.sha1(text.encode()).hexdigest() for text in joined], index=frame.index, dtype=object)
 
 
-def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFrame) -> FileReport:
+def _store(
+    connection: Connection, kind: RecordKind, path: str, frame: pd.DataFrame, raw_json: Callable[[int], str]
+) -> FileReport:
     read = len(frame)
     frame = frame.assign(_hash=_row_hashes(frame, kind.columns))
     fingerprint = hashlib.sha256("".join(sorted(frame["_hash"])).encode()).hexdigest()
@@ -232,23 +241,25 @@ def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFr
     )
     batch_id = _batch(connection, kind, path, fingerprint, report)
     values = pd.DataFrame({field.name: field.values(sound[field.name]) for field in kind.fields}, index=sound.index)
-    values = values.assign(batch_id=batch_id, row_hash=sound["_hash"]).astype(object)
-    values = values.where(values.notna(), None)
-    if new.any():
-        connection.execute(insert(kind.table), values[new].to_dict("records"))
+    values = values.assign(batch_id=batch_id, row_hash=sound["_hash"])
+    insert_rows(connection, kind.table, values[new])
     if changed.any():
         key = kind.table.c[kind.key]
-        rows = values[changed].rename(columns={kind.key: "_key"}).to_dict("records")
-        connection.execute(update(kind.table).where(key == bindparam("_key")), rows)
+        rows = values[changed].astype(object).where(values[changed].notna(), None)
+        connection.execute(update(kind.table).where(key == bindparam("_key")), rows.rename(columns={kind.key: "_key"}).to_dict("records"))
     rejected = frame[field_of != ""]
     if len(rejected):
         connection.execute(
             insert(community_rejects),
             [
-                {"batch_id": batch_id, "line": line, "field": field, "reason": reason, "raw_values": raw}
-                for line, field, reason, raw in zip(
-                    rejected["_line"], field_of[rejected.index], reason_of[rejected.index], rejected["_raw"]
-                )
+                {
+                    "batch_id": batch_id,
+                    "line": line,
+                    "field": field,
+                    "reason": reason,
+                    "raw_values": raw_json(line),
+                }
+                for line, field, reason in zip(rejected["_line"], field_of[rejected.index], reason_of[rejected.index])
             ],
         )
     return report
@@ -280,10 +291,17 @@ def _check_references(
 
 
 def _select_in(connection: Connection, columns: list, key, keys: list[str]) -> list:
-    """Rows of ``columns`` whose ``key`` is one of ``keys``, asked in chunks the drivers accept."""
+    """Rows of ``columns`` whose ``key`` is one of ``keys``.
+
+    Many keys: one scan of the table, filtered here (far faster than thousands
+    of IN lists); few keys: IN lists of a size every driver accepts.
+    """
+    if len(keys) > _SCAN_ABOVE:
+        wanted = set(keys)
+        return [row for row in connection.execute(select(*columns)).all() if row[0] in wanted]
     rows: list = []
-    for start in range(0, len(keys), 5000):
-        rows += connection.execute(select(*columns).where(key.in_(keys[start : start + 5000]))).all()
+    for start in range(0, len(keys), 1000):
+        rows += connection.execute(select(*columns).where(key.in_(keys[start : start + 1000]))).all()
     return rows
 
 
