@@ -12,6 +12,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/system-packages.sh
+	$(VENV)/bin/ruff check lpt tests benchmarks
 	$(VENV)/bin/python -m pytest
 
 bench: $(STAMP)

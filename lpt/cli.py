@@ -87,7 +87,20 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     backtest.set_defaults(handler=_backtest)
 
+    synth = commands.add_parser("synth", help="write a synthetic community data export (CSV), seeded")
+    synth.add_argument("--seed", type=int, required=True, metavar="N")
+    synth.add_argument("--scale", choices=["sample", "force"], default="sample")
+    synth.add_argument("--out", required=True, metavar="DIR")
+    synth.add_argument(
+        "--plant",
+        metavar="WARDS:WAVE:SHIFT",
+        help="plant a change in confidence, e.g. E05011529,E05011528:2025Q2:-0.8",
+    )
+    synth.set_defaults(handler=_synth)
+
     build = commands.add_parser("build", help="the main job: import the bundled data and summarise it")
+    build.add_argument("--scale", choices=["sample", "force"], default="sample", help="synthetic data scale")
+    build.add_argument("--seed", type=int, default=None, metavar="N", help="synthetic data seed")
     build.set_defaults(handler=_build)
     return parser
 
@@ -182,19 +195,49 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace) -> int:
-    from lpt.build import build
+def _synth(args: argparse.Namespace) -> int:
+    from lpt.synth import generate, write
+    from lpt.synth.calibration import load_calibration
 
-    result = build(_open(args))
+    synthetic = generate(load_calibration(_open(args)), seed=args.seed, scale=args.scale, plant=_plant(args.plant))
+    for path in write(synthetic, args.out):
+        print(path)
+    print("Rows: " + ", ".join(f"{n} {name}" for name, n in synthetic.truth["rows"].items()))
+    return 0
+
+
+def _plant(text: str | None):
+    from lpt.synth import PlantedChange
+
+    if not text:
+        return None
+    try:
+        wards, wave, shift = text.split(":")
+        return PlantedChange(wards=tuple(w.strip() for w in wards.split(",")), wave=wave, shift=float(shift))
+    except ValueError:
+        raise LPTError(f"--plant wants WARDS:WAVE:SHIFT, e.g. E05011529:2025Q2:-0.8, not {text!r}") from None
+
+
+def _build(args: argparse.Namespace) -> int:
+    from lpt.build import DEFAULT_SEED, build
+    from lpt.ingest.report import COUNTS
+
+    result = build(_open(args), scale=args.scale, seed=DEFAULT_SEED if args.seed is None else args.seed)
     _print_reference(result.reference_import)
     print()
     _print_import(result.crime_import)
     print()
+    if result.synthetic is not None:
+        print(f"Synthetic community data ({result.synthetic}):")
+        for kind, report in result.community_import.items():
+            print(f"  {kind}: " + ", ".join(f"{report.total(c)} {c}" for c in COUNTS[:4]))
+        print()
     print("Stored police.uk records by force and month:")
     print(result.crime_summary.to_string(index=False))
     print()
     _print_quality(result.quality)
-    for failed in [*result.reference_import.failed, *result.crime_import.failed]:
+    community_failed = [f for report in result.community_import.values() for f in report.failed]
+    for failed in [*result.reference_import.failed, *result.crime_import.failed, *community_failed]:
         print(f"lpt: error: {failed.error}", file=sys.stderr)
     return 1 if result.failed else 0
 

@@ -23,6 +23,7 @@ __all__ = [
     "data_dir",
     "raw_dir",
     "bundled_crime_dir",
+    "synthetic_dir",
     "database_url",
 ]
 
@@ -42,6 +43,11 @@ def raw_dir() -> Path:
 def bundled_crime_dir() -> Path:
     """police.uk street-level files bundled for the demo."""
     return raw_dir() / "crime"
+
+
+def synthetic_dir() -> Path:
+    """Generated synthetic community data (never committed): one folder per scale and seed."""
+    return data_dir() / "synthetic"
 
 
 def database_url(explicit: str | None = None) -> str:

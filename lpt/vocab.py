@@ -5,7 +5,16 @@ Column meanings: docs/DATA_SCHEMA.md.
 
 from __future__ import annotations
 
-__all__ = ["AGE_BANDS", "SEXES", "ETHNIC_GROUPS", "GROUPS", "TOPICS", "QUESTIONS", "VISIT_OUTCOMES"]
+__all__ = [
+    "AGE_BANDS",
+    "SEXES",
+    "ETHNIC_GROUPS",
+    "GROUPS",
+    "TOPICS",
+    "QUESTIONS",
+    "VISIT_OUTCOMES",
+    "CRIME_TYPE_TOPICS",
+]
 
 #: Adult age bands.
 AGE_BANDS: tuple[str, ...] = ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
@@ -43,3 +52,13 @@ QUESTIONS: dict[str, str] = {
 }
 #: Door-knocking outcomes: nobody answered; spoke, already registered; registered on the doorstep; declined.
 VISIT_OUTCOMES: tuple[str, ...] = ("not_in", "visited", "registered", "declined")
+#: The survey topic each police.uk crime category speaks to (categories not listed match no topic).
+CRIME_TYPE_TOPICS: dict[str, str] = {
+    "Drugs": "drugs",
+    "Anti-social behaviour": "asb",
+    "Burglary": "burglary",
+    "Vehicle crime": "vehicle_crime",
+    "Violence and sexual offences": "violence",
+    "Shoplifting": "shoplifting",
+    "Criminal damage and arson": "criminal_damage",
+}

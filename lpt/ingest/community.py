@@ -38,11 +38,13 @@ from lpt.ingest import fields as f
 from lpt.ingest.csvfile import read_text, split_rows
 from lpt.ingest.files import find_files
 from lpt.ingest.report import FileReport, ImportReport
-from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, GROUPS, QUESTIONS, SEXES, TOPICS, VISIT_OUTCOMES
+from lpt.store.frames import insert_rows
 from lpt.store.schema import community_batches, community_rejects, households, members, survey_responses, visits
+from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, GROUPS, QUESTIONS, SEXES, TOPICS, VISIT_OUTCOMES
 
 __all__ = ["KINDS", "RecordKind", "RowCheck", "import_community_files", "import_community_file"]
 
+_SCAN_ABOVE = 2000  # keys looked up: above this, scan the table instead of IN lists
 _ID = r"[A-Za-z0-9_-]{1,40}"
 #: Words of the reason of a row whose household or member is not stored.
 _UNRESOLVED = "is not a stored"
@@ -243,7 +245,7 @@ def _row_hashes(frame: pd.DataFrame, columns: list[str], bad_width: pd.Series) -
     it has the wrong number of them (its columns are blank then)."""
     joined = frame[columns[0]].str.cat([frame[c] for c in columns[1:]], sep="\x1f")
     joined[bad_width] = frame.loc[bad_width, "_values"].str.join("\x1f")
-    return joined.map(lambda text: hashlib.sha1(text.encode()).hexdigest())
+    return pd.Series([hashlib.sha1(text.encode()).hexdigest() for text in joined], index=frame.index, dtype=object)
 
 
 def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFrame, header: list[str]) -> FileReport:
@@ -284,14 +286,12 @@ def _store(connection: Connection, kind: RecordKind, path: str, frame: pd.DataFr
     )
     batch_id = _batch(connection, kind, path, fingerprint, report)
     values = pd.DataFrame({field.name: field.values(sound[field.name]) for field in kind.fields}, index=sound.index)
-    values = values.assign(batch_id=batch_id, row_hash=sound["_hash"]).astype(object)
-    values = values.where(values.notna(), None)
-    if new.any():
-        connection.execute(insert(kind.table), values[new].to_dict("records"))
+    values = values.assign(batch_id=batch_id, row_hash=sound["_hash"])
+    insert_rows(connection, kind.table, values[new])
     if changed.any():
         key = kind.table.c[kind.key]
-        rows = values[changed].rename(columns={kind.key: "_key"}).to_dict("records")
-        connection.execute(update(kind.table).where(key == bindparam("_key")), rows)
+        rows = values[changed].astype(object).where(values[changed].notna(), None)
+        connection.execute(update(kind.table).where(key == bindparam("_key")), rows.rename(columns={kind.key: "_key"}).to_dict("records"))
     rejected = frame[field_of != ""]
     if len(rejected):
         connection.execute(
@@ -355,10 +355,17 @@ def _check_references(
 
 
 def _select_in(connection: Connection, columns: list, key, keys: list[str]) -> list:
-    """Rows of ``columns`` whose ``key`` is one of ``keys``, asked in chunks the drivers accept."""
+    """Rows of ``columns`` whose ``key`` is one of ``keys``.
+
+    Many keys: one scan of the table, filtered here (far faster than thousands
+    of IN lists); few keys: IN lists of a size every driver accepts.
+    """
+    if len(keys) > _SCAN_ABOVE:
+        wanted = set(keys)
+        return [row for row in connection.execute(select(*columns)).all() if row[0] in wanted]
     rows: list = []
-    for start in range(0, len(keys), 5000):
-        rows += connection.execute(select(*columns).where(key.in_(keys[start : start + 5000]))).all()
+    for start in range(0, len(keys), 1000):
+        rows += connection.execute(select(*columns).where(key.in_(keys[start : start + 1000]))).all()
     return rows
 
 

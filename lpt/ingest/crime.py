@@ -25,14 +25,16 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from tqdm.auto import tqdm
 
 from lpt.errors import InputFileError
 from lpt.ingest.files import find_files
-from lpt.ingest.report import FileReport, ImportReport
 from lpt.ingest.policeuk import StreetFile, parse_coordinate, read_street_file
+from lpt.ingest.report import FileReport, ImportReport
+from lpt.progress import progress_bar
+from lpt.store.frames import insert_rows
 from lpt.store.schema import crime_batches, crime_rejects, crimes
 
 __all__ = ["FileReport", "ImportReport", "import_crime_files", "import_street_file"]
@@ -64,7 +66,7 @@ def import_crime_files(
     report = ImportReport()
     files, missing = find_files(paths)
     report.files.extend(FileReport(path=str(p), error=reason) for p, reason in missing)
-    for path in tqdm(files, desc="Importing crime files", unit="file", disable=_disabled(progress)):
+    for path in progress_bar(files, "Importing crime files", "file", progress):
         report.files.append(import_street_file(engine, path))
     return report
 
@@ -89,10 +91,6 @@ def import_street_file(engine: Engine, path: str | Path) -> FileReport:
             error=f"{path}: another import of {parsed.force} {parsed.month} ran at the same time; "
             "import this file again",
         )
-
-
-def _disabled(progress: bool | None) -> bool | None:
-    return None if progress is None else not progress
 
 
 def _row_hash(values: Sequence[str]) -> str:
@@ -189,8 +187,7 @@ def _store(
         connection.execute(
             update(crime_batches).where(crime_batches.c.id == current.id).values(superseded_by=batch_id)
         )
-    if records:
-        connection.execute(insert(crimes), [{**r, "batch_id": batch_id} for r in records])
+    insert_rows(connection, crimes, pd.DataFrame(records).assign(batch_id=batch_id))
     if parsed.rejects:
         connection.execute(
             insert(crime_rejects),

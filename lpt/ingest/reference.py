@@ -23,10 +23,10 @@ import pandas as pd
 from pyogrio.errors import CRSError, DataLayerError, DataSourceError
 from pyproj import Transformer
 from sqlalchemy import Engine, Table, delete, insert, select
-from tqdm.auto import tqdm
 
 from lpt import settings
 from lpt.errors import InputFileError
+from lpt.progress import progress_bar
 from lpt.store.frames import replace_rows
 from lpt.store.schema import (
     ref_boundaries,
@@ -109,8 +109,7 @@ def import_reference(
     """Import every dataset of :data:`DATASETS` found under ``folder`` (default: the raw folder)."""
     folder = Path(folder) if folder is not None else settings.raw_dir()
     report = ReferenceReport()
-    disable = None if progress is None else not progress
-    for dataset in tqdm(DATASETS, desc="Importing reference data", unit="dataset", disable=disable):
+    for dataset in progress_bar(DATASETS, "Importing reference data", "dataset", progress):
         report.datasets.append(_import_dataset(engine, dataset, [folder / f for f in dataset.files]))
     return report
 

@@ -138,11 +138,14 @@ def community_rejects_listed(engine: Engine) -> pd.DataFrame:
     latest = rows.groupby(["source", "fingerprint"])["batch_id"].transform("max") == rows["batch_id"]
     repeated = rows[latest].duplicated(["source", "raw_values", "field", "reason"], keep="last")
     month = pd.to_datetime(rows["imported_at"], utc=True).dt.strftime("%Y-%m")
-    for kind, spec in _KINDS.items():
-        if spec.date is not None:
-            mine = rows["source"] == kind
-            dates = rows.loc[mine, "raw_values"].map(lambda raw: str(json.loads(raw).get(spec.date, "")))
-            month[mine] = dates.str.extract(r"^(\d{4}-\d{2})-\d{2}$", expand=False).fillna("-")
+    date_field = rows["source"].map({kind: spec.date for kind, spec in _KINDS.items()})
+    dated = date_field.notna()
+    dates = pd.Series(
+        [str(json.loads(raw).get(field, "")) for raw, field in zip(rows.loc[dated, "raw_values"], date_field[dated])],
+        index=rows.index[dated],
+        dtype=object,
+    )
+    month[dated] = dates.str.extract(r"^(\d{4}-\d{2})-\d{2}$", expand=False).fillna("-")
     return rows.assign(month=month, active=latest & ~repeated.reindex(rows.index, fill_value=True))[
         ["source", "file", "line", "field", "reason", "month", "active"]
     ]

@@ -31,6 +31,7 @@ __all__ = [
     "boundaries",
     "streets",
     "ward_crime_counts",
+    "lsoa_crime_counts",
     "quality_summary",
     "quality_reasons",
 ]
@@ -172,6 +173,22 @@ def ward_crime_counts(engine: Engine) -> pd.DataFrame:
             crime_links.c.ward_code, ward_names.c.ward_name, crime_links.c.district_code, crimes.c.month
         )
         .order_by(crime_links.c.ward_code, crimes.c.month)
+    )
+    return _frame(engine, query)
+
+
+def lsoa_crime_counts(engine: Engine) -> pd.DataFrame:
+    """Crime records per LSOA 2021, month and crime type, inside the force area.
+
+    Records flagged ``outside_force_area`` and unlinked records are left out.
+    Columns: ``lsoa21_code``, ``month``, ``crime_type``, ``records``.
+    """
+    query = (
+        select(crime_links.c.lsoa21_code, crimes.c.month, crimes.c.crime_type, func.count().label("records"))
+        .join(crimes, crimes.c.id == crime_links.c.record_id)
+        .where(crime_links.c.lsoa21_code.is_not(None), ~crime_links.c.outside_force_area)
+        .group_by(crime_links.c.lsoa21_code, crimes.c.month, crimes.c.crime_type)
+        .order_by(crime_links.c.lsoa21_code, crimes.c.month, crimes.c.crime_type)
     )
     return _frame(engine, query)
 

@@ -9,11 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import pandas as pd
+from sqlalchemy import Engine
 
-from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, TOPICS
+from lpt.errors import LPTError
+from lpt.linkage.lsoa import BNG
+from lpt.store.queries import lsoa_crime_counts, read_table
+from lpt.store.queries import streets as street_table
+from lpt.store.schema import (
+    postcode_links,
+    ref_census,
+    ref_deprivation,
+    ref_lsoa11_lsoa21,
+    ref_lsoa21,
+    ref_postcodes,
+    ref_rural_urban,
+)
+from lpt.vocab import AGE_BANDS, CRIME_TYPE_TOPICS, ETHNIC_GROUPS, TOPICS
 
-__all__ = ["Calibration"]
+__all__ = ["Calibration", "load_calibration"]
 
 @dataclass(frozen=True)
 class Calibration:
@@ -53,3 +68,105 @@ class Calibration:
             streets=self.streets[self.streets["lsoa21_code"].isin(lsoas)].reset_index(drop=True),
             crime_mix=self.crime_mix[self.crime_mix["lsoa21_code"].isin(lsoas)].reset_index(drop=True),
         )
+
+
+def load_calibration(engine: Engine) -> Calibration:
+    """The calibration of every LSOA with census households in the store.
+
+    Needs ``lpt ingest reference`` and linked crime data (``lpt build`` does
+    both). Age shares come from the mid-2020 estimates on LSOA 2011, carried
+    to LSOA 2021 through the lookup (a 2021 LSOA takes the pooled ages of its
+    2011 parents); an LSOA with none takes the average shares.
+    """
+    census = read_table(engine, ref_census)
+    households = census[census["dataset"] == "tenure_2021"].groupby("lsoa_code")["total"].max()
+    if households.empty:
+        raise LPTError("no census household counts in the store: run lpt ingest reference (or lpt build)")
+    lsoa21 = read_table(engine, ref_lsoa21).set_index("lsoa21_code").loc[households.index]
+    imd = read_table(engine, ref_deprivation)
+    imd = imd[(imd["dataset"] == "imd2025") & (imd["domain"] == "IMD")].set_index("lsoa_code")["decile"]
+    rural = read_table(engine, ref_rural_urban).set_index("lsoa21_code")["ruc"] == "Rural"
+    crime = lsoa_crime_counts(engine)
+    months = max(crime["month"].nunique(), 1)
+    yearly = crime.groupby("lsoa21_code")["records"].sum() * 12 / months
+    areas = pd.DataFrame(
+        {
+            "lsoa21_code": households.index,
+            "ward_code": lsoa21["ward_code"].to_numpy(),
+            "ward_name": lsoa21["ward_name"].to_numpy(),
+            "district_code": lsoa21["district_code"].to_numpy(),
+            "households": households.to_numpy(),
+            "imd_decile": imd.reindex(households.index).fillna(5).astype(int).to_numpy(),
+            "rural": rural.reindex(households.index).fillna(False).astype(bool).to_numpy(),
+            "crime_rate": (yearly.reindex(households.index).fillna(0) / households.clip(lower=1)).to_numpy(),
+        }
+    )
+    return Calibration(
+        areas=areas,
+        postcodes=_residential_postcodes(engine, set(households.index)),
+        ethnicity=_ethnic_shares(census),
+        age=_adult_age_shares(census, read_table(engine, ref_lsoa11_lsoa21), households.index),
+        streets=_named_streets(engine),
+        crime_mix=_crime_mix(crime),
+    )
+
+
+def _residential_postcodes(engine: Engine, lsoas: set[str]) -> pd.DataFrame:
+    postcodes = read_table(engine, ref_postcodes, ["postcode", "easting", "northing", "is_large_user"])
+    links = read_table(engine, postcode_links, ["postcode", "lsoa21_code"])
+    joined = postcodes.merge(links, on="postcode")
+    keep = joined["lsoa21_code"].isin(lsoas) & (joined["is_large_user"] != True)  # noqa: E712 (NULL: not known)
+    return joined.loc[keep, ["postcode", "lsoa21_code", "easting", "northing"]].reset_index(drop=True)
+
+
+def _shares(counts: pd.DataFrame) -> pd.DataFrame:
+    return counts.div(counts.sum(axis=1).replace(0, 1), axis=0)
+
+
+def _ethnic_shares(census: pd.DataFrame) -> pd.DataFrame:
+    """Census TS021 categories folded into :data:`ETHNIC_GROUPS` by their first word."""
+    table = census[census["dataset"] == "ethnic_group_2021"]
+    group = table["category"].str.split().str[0].str.rstrip(",")
+    wide = table.assign(group=group).pivot_table(index="lsoa_code", columns="group", values="n", aggfunc="sum")
+    return _shares(wide.reindex(columns=list(ETHNIC_GROUPS)).fillna(0)).rename_axis("lsoa21_code")
+
+
+def _adult_age_shares(census: pd.DataFrame, lookup: pd.DataFrame, lsoas: pd.Index) -> pd.DataFrame:
+    table = census[census["dataset"] == "population_age_mid2020"]
+    age = pd.to_numeric(table["category"].str.rstrip("+"), errors="coerce")
+    bands = pd.cut(age, [18, 25, 35, 45, 55, 65, 75, 200], right=False, labels=list(AGE_BANDS))
+    adults = table.assign(band=bands).dropna(subset=["band"])
+    by_2011 = adults.pivot_table(index="lsoa_code", columns="band", values="n", aggfunc="sum", observed=False)
+    pooled = lookup.merge(by_2011, left_on="lsoa11_code", right_index=True).groupby("lsoa21_code")[list(AGE_BANDS)].sum()
+    shares = _shares(pooled).reindex(lsoas)
+    return shares.fillna(shares.mean()).rename_axis("lsoa21_code")
+
+
+def _named_streets(engine: Engine) -> pd.DataFrame:
+    streets = street_table(engine)
+    streets = streets[~streets["is_place"].astype(bool)]
+    points = gpd.GeoSeries.from_xy(streets["longitude"], streets["latitude"], crs=4326).to_crs(BNG)
+    return pd.DataFrame(
+        {
+            "lsoa21_code": streets["lsoa21_code"].to_numpy(),
+            "street_name": streets["street_name"].to_numpy(),
+            "easting": points.x.to_numpy(),
+            "northing": points.y.to_numpy(),
+        }
+    )
+
+
+def _crime_mix(crime: pd.DataFrame) -> pd.DataFrame:
+    """Topic shares of each LSOA's crimes per quarter."""
+    quarter = pd.PeriodIndex(crime["month"], freq="M").asfreq("Q").astype(str)
+    topic = crime["crime_type"].map(CRIME_TYPE_TOPICS)
+    totals = crime.assign(quarter=quarter).groupby(["quarter", "lsoa21_code"])["records"].sum()
+    by_topic = (
+        crime.assign(quarter=quarter, topic=topic)
+        .dropna(subset=["topic"])
+        .pivot_table(index=["quarter", "lsoa21_code"], columns="topic", values="records", aggfunc="sum")
+        .reindex(columns=list(TOPICS))
+        .fillna(0)
+    )
+    shares = by_topic.div(totals.reindex(by_topic.index), axis=0)
+    return shares.reset_index()

@@ -23,7 +23,7 @@ from lpt.synth.members import MEMBER_COLUMNS, generate_members
 from lpt.synth.surveys import SURVEY_COLUMNS, PlantedChange, generate_surveys
 from lpt.synth.visits import VISIT_COLUMNS, generate_visits
 
-__all__ = ["SAMPLE_WARDS", "SCALES", "FILES", "Synthetic", "generate", "write"]
+__all__ = ["SAMPLE_WARDS", "SCALES", "FILES", "Synthetic", "generate", "sample_wards", "write"]
 
 #: The sample scale: four contrasting wards (Hull Central, Hull Bricknell,
 #: Howden in the East Riding, East Marsh in Grimsby).
@@ -55,8 +55,10 @@ def generate(
     """Generate every part; ``scale`` ``sample`` keeps :data:`SAMPLE_WARDS` only."""
     if scale not in SCALES:
         raise LPTError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
+    if calibration.areas.empty:
+        raise LPTError("no areas to generate for: import reference data first (lpt ingest reference)")
     if scale == "sample":
-        calibration = calibration.only_wards(list(SAMPLE_WARDS))
+        calibration = calibration.only_wards(sample_wards(calibration))
     if calibration.areas.empty:
         raise LPTError("no areas to generate for: import reference data first (lpt ingest reference)")
     rng_households, rng_members, rng_visits, rng_surveys = (
@@ -73,10 +75,20 @@ def generate(
         "registration_log_odds": member_model.REGISTRATION_LOG_ODDS,
         "response_log_odds": survey_model.RESPONSE_LOG_ODDS,
         "confidence_effects": survey_model.CONFIDENCE_EFFECTS,
-        "planted_change": asdict(plant) if plant else None,
+        "planted_change": {**asdict(plant), "wards": list(plant.wards)} if plant else None,
         "rows": {"households": len(households), "members": len(members), "surveys": len(surveys), "visits": len(visits)},
     }
     return Synthetic(households=households, members=members, surveys=surveys, visits=visits, truth=truth)
+
+
+def sample_wards(calibration: Calibration, size: int = len(SAMPLE_WARDS)) -> list[str]:
+    """:data:`SAMPLE_WARDS` where the calibration has them, else one ward per district in code order."""
+    wards = calibration.areas.drop_duplicates("ward_code").sort_values(["district_code", "ward_code"])
+    chosen = [w for w in SAMPLE_WARDS if w in set(wards["ward_code"])]
+    if chosen:
+        return chosen
+    spread = wards.groupby("district_code").head(1)["ward_code"].tolist()
+    return (spread + [w for w in wards["ward_code"] if w not in spread])[:size]
 
 
 def write(synthetic: Synthetic, out: str | Path) -> list[Path]:

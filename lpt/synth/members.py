@@ -97,9 +97,10 @@ def _groups(members: pd.DataFrame, imd_of: pd.Series, rng: np.random.Generator) 
         "neighbourhood_watch": np.where(older, 1.6, 0.7) * np.where(less_deprived, 1.4, 0.7),
         "faith_group": np.where(religious, 1.6, 0.1),
     }
-    chosen = [np.where(rng.random(n) < share * lift.get(group, 1.0), group, "") for group, share in GROUP_SHARES.items()]
-    joined = pd.DataFrame(np.column_stack(chosen)).apply(lambda row: ";".join(g for g in row if g), axis=1)
-    return joined.to_numpy()
+    joined = pd.Series("", index=range(n), dtype=object)
+    for group, share in GROUP_SHARES.items():
+        joined += np.where(rng.random(n) < share * lift.get(group, 1.0), group + ";", "")
+    return joined.str.rstrip(";").to_numpy()
 
 
 def _opt_dates(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -93,8 +93,8 @@ def generate_surveys(
     propensity = _response_log_odds(members, older)
     street_of = members["address_id"].map(households.set_index("address_id")["street"])
     frames = []
-    for wave_index, wave in enumerate(WAVES):
-        start, end = pd.Period(wave, freq="Q").start_time, pd.Period(wave, freq="Q").end_time
+    for wave in WAVES:
+        start = pd.Period(wave, freq="Q").start_time
         registered = (pd.to_datetime(members["opted_in"]) <= start) & ~(
             pd.to_datetime(members["opted_out"].replace("", None)) <= start
         )

@@ -51,7 +51,8 @@ def generate_visits(
     )
     registered = visits["outcome"] == "registered"
     redated = dict(zip(member_id[registered], visits.loc[registered, "visited_on"].dt.strftime("%Y-%m-%d")))
-    members = members.assign(opted_in=members["member_id"].map(redated).fillna(members["opted_in"]))
+    redate = members["member_id"].isin(redated)
+    members = members.assign(opted_in=members["opted_in"].mask(redate, members["member_id"].map(redated)))
     visits = visits.sort_values(["visited_on", "address_id"], kind="stable").reset_index(drop=True)
     visits["visited_on"] = visits["visited_on"].dt.strftime("%Y-%m-%d")
     visits["visit_id"] = [f"V{i:07d}" for i in range(1, len(visits) + 1)]

@@ -1,0 +1,17 @@
+"""Progress bars for long work, on stderr so ``--json`` output stays clean."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from tqdm.auto import tqdm
+
+__all__ = ["progress_bar"]
+
+T = TypeVar("T")
+
+
+def progress_bar(items: Iterable[T], description: str, unit: str, progress: bool | None = None) -> Iterator[T]:
+    """Iterate ``items`` with a bar; ``progress`` None shows it only on a terminal."""
+    return iter(tqdm(items, desc=description, unit=unit, disable=None if progress is None else not progress))
