@@ -11,11 +11,18 @@ Settings
 ``LPT_DATA_DIR``
     Folder of bundled data and the default SQLite store. Unset: ``data/`` at the
     project root.
+``LPT_SECRET_KEY``
+    Signs app links and keys pseudonymous IDs. Unset: ``data/secret.key``.
+``LPT_RETENTION_DAYS``
+    How long personal data is kept after opt-out (default 730).
+``LPT_USER``
+    The LPT user the command line acts as.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 __all__ = [
@@ -24,6 +31,9 @@ __all__ = [
     "raw_dir",
     "bundled_crime_dir",
     "synthetic_dir",
+    "secret_key",
+    "retention_days",
+    "current_user",
     "database_url",
 ]
 
@@ -48,6 +58,35 @@ def bundled_crime_dir() -> Path:
 def synthetic_dir() -> Path:
     """Generated synthetic community data (never committed): one folder per scale and seed."""
     return data_dir() / "synthetic"
+
+
+def secret_key() -> bytes:
+    """Key for signed app links and pseudonymous IDs: ``LPT_SECRET_KEY``, else ``data/secret.key``.
+
+    The file is made on first use (random, readable by its owner only) so a
+    single-machine install works out of the box; a deployment sets the
+    environment variable from its secret store, the same on every server.
+    """
+    env = os.environ.get("LPT_SECRET_KEY")
+    if env:
+        return env.encode()
+    path = data_dir() / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+def retention_days() -> int:
+    """Days personal data is kept after a member opts out, and door-knocking records after the visit:
+    ``LPT_RETENTION_DAYS``, else 730 (two years)."""
+    return int(os.environ.get("LPT_RETENTION_DAYS") or 730)
+
+
+def current_user() -> str | None:
+    """The LPT user the command line acts as: ``LPT_USER`` (or the ``--user`` option)."""
+    return os.environ.get("LPT_USER") or None
 
 
 def database_url(explicit: str | None = None) -> str:

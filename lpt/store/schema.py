@@ -51,6 +51,10 @@ __all__ = [
     "members",
     "survey_responses",
     "visits",
+    "teams",
+    "users",
+    "user_areas",
+    "audit_log",
 ]
 
 metadata = MetaData()
@@ -369,6 +373,7 @@ survey_responses = Table(
     metadata,
     Column("response_id", String(40), primary_key=True),
     Column("member_id", String(40), nullable=True),  # NULL once the member is erased
+    Column("erased_lsoa21_code", String(9), nullable=True),  # the erased member's LSOA 2021, to keep area counts
     Column("wave", String(6), nullable=False),  # YYYYQn
     Column("responded_on", Date, nullable=False),
     Column("trust", SmallInteger, nullable=False),
@@ -398,4 +403,57 @@ visits = Table(
     Column("batch_id", ID, ForeignKey("community_batches.id"), nullable=False),
     Column("row_hash", String(40), nullable=False),
     Index("ix_visits_address", "address_id"),
+)
+
+
+# --- Access (``lpt users``, ``lpt audit``; lpt.access) -----------------------
+
+#: Teams of officers; a supervisor's own area includes the areas of their team.
+teams = Table(
+    "teams",
+    metadata,
+    Column("team_id", String(40), primary_key=True),
+    Column("name", Text, nullable=False),
+)
+
+#: People who use LPT. ``role`` is one of lpt.access.permissions.ROLES; a
+#: disabled user (``active`` false) is refused everything.
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", String(40), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("team_id", String(40), ForeignKey("teams.team_id"), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: The areas a user covers: ``level`` ward, district or force, with the GSS code
+#: (force: the police force area code, e.g. E23000012).
+user_areas = Table(
+    "user_areas",
+    metadata,
+    Column("user_id", String(40), ForeignKey("users.user_id"), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("code", String(9), nullable=False),
+    PrimaryKeyConstraint("user_id", "level", "code", name="pk_user_areas"),
+)
+
+#: Every read of personal data and every refused attempt; append-only (database
+#: triggers refuse UPDATE and DELETE).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_id", String(40), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("area", Text, nullable=True),  # what was asked for, e.g. 'ward E05011529'
+    Column("records", Integer, nullable=False),
+    Column("outcome", String(10), nullable=False),  # allowed, refused
+    Column("detail", Text, nullable=True),  # why refused, or which member
+    Index("ix_audit_log_user_at", "user_id", "at"),
 )

@@ -1,0 +1,139 @@
+"""Data subjects' rights: opt-out at once, erasure, subject access export, retention purge.
+
+Erasure removes the member's personal data and keeps only what is anonymous:
+their survey answers stay counted, unlinked from the person, placed by the
+LSOA the member lived in (about 700 households) so area figures do not move.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine, delete, select, update
+
+from lpt import settings
+from lpt.access.guard import FORCE, User, authorize, record_access
+from lpt.errors import LPTError
+from lpt.store.frames import read_query
+from lpt.store.schema import audit_log, members, postcode_links, survey_responses, visits
+
+__all__ = ["opt_out", "erase_member", "export_subject", "purge_expired"]
+
+
+def opt_out(engine: Engine, caller: User, member_id: str, *, purpose: str, on: date | None = None) -> None:
+    """Record a member's opt-out, effective at once: every list and message leaves them out."""
+    authorize(engine, caller, "opt_out", purpose=purpose, area=FORCE)
+    with engine.begin() as connection:
+        done = connection.execute(
+            update(members)
+            .where(members.c.member_id == member_id, members.c.opted_out.is_(None))
+            .values(opted_out=on or date.today())
+        ).rowcount
+        if not done and not _exists(connection, member_id):
+            raise LPTError(f"no member {member_id!r}")
+    record_access(engine, caller.user_id, "opt_out", purpose, FORCE, 1, "allowed", f"member {member_id}")
+
+
+def erase_member(engine: Engine, caller: User, member_id: str, *, purpose: str) -> int:
+    """Erase a member; returns the survey answers kept, now anonymous."""
+    authorize(engine, caller, "erase_member", purpose=purpose, area=FORCE)
+    with engine.begin() as connection:
+        if not _exists(connection, member_id):
+            raise LPTError(f"no member {member_id!r}")
+        kept = _erase(connection, [member_id])
+    record_access(engine, caller.user_id, "erase_member", purpose, FORCE, 1, "allowed", f"member {member_id}")
+    return kept
+
+
+def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str) -> dict:
+    """Everything held about a member (subject access request), as a JSON-ready dict:
+    ``member`` (their record), ``survey_answers``, ``visits`` (calls at their address),
+    ``access_log`` (who read their record individually, when and why)."""
+    authorize(engine, caller, "subject_access", purpose=purpose, area=FORCE)
+    member = read_query(engine, select(members).where(members.c.member_id == member_id))
+    if member.empty:
+        raise LPTError(f"no member {member_id!r}")
+    record = member.drop(columns=["batch_id", "row_hash"]).iloc[0]
+    answers = read_query(
+        engine, select(survey_responses).where(survey_responses.c.member_id == member_id).order_by(survey_responses.c.wave)
+    )
+    calls = read_query(
+        engine,
+        select(visits.c.visited_on, visits.c.outcome, visits.c.officer_id)
+        .where(visits.c.address_id == record["address_id"])
+        .order_by(visits.c.visited_on),
+    )
+    access = read_query(
+        engine,
+        select(audit_log.c.at, audit_log.c.user_id, audit_log.c.action, audit_log.c.purpose).where(
+            audit_log.c.detail == f"member {member_id}"
+        ),
+    )
+    record_access(engine, caller.user_id, "subject_access", purpose, FORCE, 1, "allowed", f"member {member_id}")
+    return {
+        "member": _plain(record.to_dict()),
+        "survey_answers": [_plain(r) for r in answers.drop(columns=["batch_id", "row_hash"]).to_dict("records")],
+        "visits": [_plain(r) for r in calls.to_dict("records")],
+        "access_log": [_plain(r) for r in access.to_dict("records")],
+    }
+
+
+def purge_expired(engine: Engine, caller: User, *, purpose: str, days: int | None = None, today: date | None = None) -> dict:
+    """Erase members who opted out more than ``days`` ago and delete older door-knocking records.
+
+    ``days`` defaults to the retention setting (``LPT_RETENTION_DAYS``).
+    Returns counts: ``members_erased``, ``visits_deleted``.
+    """
+    authorize(engine, caller, "purge", purpose=purpose, area=FORCE)
+    cutoff = (today or date.today()) - timedelta(days=settings.retention_days() if days is None else days)
+    with engine.begin() as connection:
+        expired = connection.execute(
+            select(members.c.member_id).where(members.c.opted_out.is_not(None), members.c.opted_out < cutoff)
+        ).scalars().all()
+        _erase(connection, list(expired))
+        deleted = connection.execute(delete(visits).where(visits.c.visited_on < cutoff)).rowcount
+    counts = {"members_erased": len(expired), "visits_deleted": deleted}
+    record_access(engine, caller.user_id, "purge", purpose, FORCE, len(expired) + deleted, "allowed", f"before {cutoff}")
+    return counts
+
+
+def _erase(connection, member_ids: list[str]) -> int:
+    """Unlink the members' survey answers (keeping their LSOA) and delete the members."""
+    kept = 0
+    for start in range(0, len(member_ids), 1000):
+        chunk = member_ids[start : start + 1000]
+        places = dict(
+            connection.execute(
+                select(members.c.member_id, postcode_links.c.lsoa21_code)
+                .outerjoin(postcode_links, postcode_links.c.postcode == members.c.postcode)
+                .where(members.c.member_id.in_(chunk))
+            ).all()
+        )
+        for member_id, lsoa in places.items():
+            kept += connection.execute(
+                update(survey_responses)
+                .where(survey_responses.c.member_id == member_id)
+                .values(member_id=None, erased_lsoa21_code=lsoa)
+            ).rowcount
+        connection.execute(delete(members).where(members.c.member_id.in_(chunk)))
+    return kept
+
+
+def _exists(connection, member_id: str) -> bool:
+    return connection.execute(select(members.c.member_id).where(members.c.member_id == member_id)).first() is not None
+
+
+def _plain(record: dict) -> dict:
+    """JSON-ready values: dates as ISO strings, missing as None."""
+    out = {}
+    for key, value in record.items():
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            out[key] = None
+        elif isinstance(value, date | datetime | pd.Timestamp):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value.item() if hasattr(value, "item") else value
+    return out
+
+

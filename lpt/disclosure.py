@@ -1,0 +1,358 @@
+"""Disclosure control: the one function every output of personal-data counts goes through.
+
+It applies to counts derived from personal data (members, respondents, visits,
+messages), not to public police.uk crime counts. Two audiences, kept as data in
+``RULES``:
+
+* ``internal`` (officer-facing): counts below 5 are suppressed; the rest are exact.
+* ``public`` (public messages, published reports): counts below 10 are
+  suppressed; the rest are rounded to the nearest 5.
+
+Method, following Hundepool et al., *Statistical Disclosure Control* (Wiley,
+2012), ch. 4-5 (threshold rule, secondary cell suppression and its audit by
+linear programming), and the ONS guidance on small counts (threshold plus
+rounding of published counts):
+
+1. *Primary suppression*: every cell, margins included and zeros included,
+   whose count is below the threshold.
+2. *Secondary suppression*: a line (row or column with its margin) with exactly
+   one hidden cell gives it away by subtraction, so another cell of that line is
+   hidden too (the smallest non-margin cell; margins only as a last resort).
+3. *Audit*: the attacker knows every published cell and margin, that cells are
+   non-negative, that every line adds up to its margin, that a primary cell lies
+   in [0, threshold - 1] and a secondary one is >= threshold. For each hidden
+   cell its minimum and maximum under those constraints are found by linear
+   programming (the tables' constraint matrices are totally unimodular, so the
+   LP bounds are the integer bounds). A cell whose range is below 1 is exposed:
+   one more cell next to it is hidden and the audit repeats.
+
+The audit runs on the exact counts, before public rounding: rounding only adds
+uncertainty, so a table safe before rounding is safe after it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from lpt.errors import LPTError
+
+__all__ = [
+    "PRIMARY",
+    "PUBLISHED",
+    "RULES",
+    "SECONDARY",
+    "TOTAL",
+    "Audience",
+    "Disclosed",
+    "Rule",
+    "disclose",
+    "disclose_count",
+]
+
+TOTAL = "Total"
+"""Label of the margins ``disclose`` adds (Series entry; DataFrame row and column)."""
+
+PUBLISHED, PRIMARY, SECONDARY = "published", "primary", "secondary"
+"""Cell status: shown, hidden for being small, hidden to protect a small cell."""
+
+_PUB, _PRI, _SEC = 0, 1, 2  # status codes while working on a flat array
+_STATUS_NAMES = np.array([PUBLISHED, PRIMARY, SECONDARY], dtype=object)
+_TOLERANCE = 1e-6  # LP solutions are exact to ~1e-9; a range of 1 - 1e-6 counts as 1
+_MAX_ROUNDS = 25  # audit rounds before hiding whole lines at once (safety cap)
+
+
+class Audience(StrEnum):
+    """Who will see the output; decides the rule applied."""
+
+    INTERNAL = "internal"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Counts below ``threshold`` are hidden; the rest are rounded to the nearest ``round_to``."""
+
+    threshold: int
+    round_to: int = 1
+
+    def __post_init__(self) -> None:
+        # A threshold that is a multiple of round_to keeps every rounded count >= threshold.
+        if self.threshold < 1 or self.round_to < 1 or self.threshold % self.round_to:
+            raise ValueError(f"invalid disclosure rule {self}: threshold must be a positive multiple of round_to")
+
+
+RULES: dict[Audience, Rule] = {
+    Audience.INTERNAL: Rule(threshold=5, round_to=1),
+    Audience.PUBLIC: Rule(threshold=10, round_to=5),
+}
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """A table ready to show: ``values`` (nullable Int64, <NA> where hidden, margins
+    included) and ``status`` (same shape: "published", "primary" or "secondary")."""
+
+    values: pd.Series | pd.DataFrame
+    status: pd.Series | pd.DataFrame
+    audience: Audience
+    rule: Rule
+
+
+def disclose_count(n: Any, audience: Audience | str) -> int | None:
+    """One count as it may be shown: None if below the threshold, else rounded by the rule."""
+    rule = RULES[_audience(audience)]
+    value = _check_scalar(n)
+    return None if value < rule.threshold else _round(value, rule.round_to)
+
+
+def disclose(counts: pd.Series | pd.DataFrame, audience: Audience | str) -> Disclosed:
+    """Add margins (``Total``) to a 1-D or 2-D table of counts and apply disclosure control.
+
+    Small cells are hidden, then enough further cells that no hidden cell can be
+    worked out exactly from what is shown; public outputs are also rounded to 5.
+    """
+    audience = _audience(audience)
+    rule = RULES[audience]
+    if isinstance(counts, pd.Series):
+        index = _with_total(counts.index, "index")
+        grid = _check_array(counts.to_frame(), "table")[:, 0]
+        full = np.append(grid, grid.sum())
+        table = _Table.one_way(full)
+    elif isinstance(counts, pd.DataFrame):
+        index, columns = _with_total(counts.index, "index"), _with_total(counts.columns, "columns")
+        grid = _check_array(counts, "table")
+        full = np.zeros((grid.shape[0] + 1, grid.shape[1] + 1), dtype=np.int64)
+        full[:-1, :-1] = grid
+        full[:-1, -1] = grid.sum(axis=1)
+        full[-1, :-1] = grid.sum(axis=0)
+        full[-1, -1] = grid.sum()
+        table = _Table.two_way(full)
+    else:
+        raise LPTError(f"disclosure control needs a pandas Series or DataFrame of counts, not {type(counts).__name__}")
+
+    codes = _suppress(table, rule.threshold)
+    shown = np.array(
+        [pd.NA if code != _PUB else _round(int(v), rule.round_to) for v, code in zip(table.values, codes)],
+        dtype=object,
+    )
+    names = _STATUS_NAMES[codes]
+    if isinstance(counts, pd.Series):
+        values: pd.Series | pd.DataFrame = pd.Series(shown, index=index, name=counts.name, dtype="Int64")
+        status: pd.Series | pd.DataFrame = pd.Series(names, index=index, name=counts.name, dtype=object)
+    else:
+        shape = full.shape
+        values = pd.DataFrame(shown.reshape(shape), index=index, columns=columns).astype("Int64")
+        status = pd.DataFrame(names.reshape(shape), index=index, columns=columns, dtype=object)
+    return Disclosed(values=values, status=status, audience=audience, rule=rule)
+
+
+# --- the table as flat cells and linear constraints -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Cells (margins included) flattened, and the lines: members that add up to a total."""
+
+    values: np.ndarray  # int64, one per cell
+    margin: np.ndarray  # bool, True for the margins added by ``disclose``
+    lines: tuple[tuple[tuple[int, ...], int], ...]  # (member cells, total cell)
+
+    @classmethod
+    def one_way(cls, full: np.ndarray) -> _Table:
+        n = full.size - 1
+        margin = np.zeros(full.size, dtype=bool)
+        margin[n] = True
+        lines = ((tuple(range(n)), n),) if n else ()
+        return cls(full.astype(np.int64), margin, lines)
+
+    @classmethod
+    def two_way(cls, full: np.ndarray) -> _Table:
+        rows, cols = full.shape  # margins included
+        margin = np.zeros(full.shape, dtype=bool)
+        margin[-1, :] = margin[:, -1] = True
+
+        def at(i: int, j: int) -> int:
+            return i * cols + j
+
+        lines = []
+        if cols > 1:  # each row, the Total row included, adds up to its Total column cell
+            lines += [(tuple(at(i, j) for j in range(cols - 1)), at(i, cols - 1)) for i in range(rows)]
+        if rows > 1:  # each column, the Total column included, adds up to its Total row cell
+            lines += [(tuple(at(i, j) for i in range(rows - 1)), at(rows - 1, j)) for j in range(cols)]
+        return cls(full.ravel().astype(np.int64), margin.ravel(), tuple(lines))
+
+    def lines_of(self, cell: int) -> list[tuple[int, ...]]:
+        """Every line through ``cell``, as all its cells (members then total)."""
+        return [(*members, total) for members, total in self.lines if cell == total or cell in members]
+
+
+# --- suppression ---------------------------------------------------------------------------
+
+
+def _suppress(table: _Table, threshold: int) -> np.ndarray:
+    """Status code of every cell: primary below the threshold, then secondary until the audit passes."""
+    status = np.where(table.values < threshold, _PRI, _PUB)
+    rounds = 0
+    while True:
+        _close_lines(table, status)
+        exposed = _exposed(table, status, threshold)
+        if not exposed:
+            return status
+        rounds += 1
+        before = int((status != _PUB).sum())
+        if rounds > _MAX_ROUNDS:
+            # Safety cap: stop adding one cell at a time, hide every line through an exposed cell.
+            for cell in exposed:
+                for line in table.lines_of(cell):
+                    _hide(status, line)
+        else:
+            for cell in exposed:
+                partner = _partner(table, status, cell)
+                if partner is not None:
+                    status[partner] = _SEC
+                    break
+        if int((status != _PUB).sum()) == before:
+            if not (status == _PUB).any():
+                return status  # nothing shown: nothing left to derive from
+            _hide(status, range(status.size))  # last resort: hide the whole table
+
+
+def _hide(status: np.ndarray, cells: Iterable[int]) -> None:
+    """Mark shown cells as secondary (cells already hidden keep their status)."""
+    for cell in cells:
+        if status[cell] == _PUB:
+            status[cell] = _SEC
+
+
+def _choice_key(table: _Table, status: np.ndarray, cell: int) -> tuple[bool, int, int, int]:
+    """Which shown cell to hide first: inner cells before margins, then one that also
+    protects another line left with a single hidden cell (fewer cells hidden in all),
+    then the smallest (least information lost)."""
+    lone = sum(sum(status[c] != _PUB for c in line) == 1 for line in table.lines_of(cell))
+    return bool(table.margin[cell]), -lone, int(table.values[cell]), cell
+
+
+def _close_lines(table: _Table, status: np.ndarray) -> None:
+    """Cheap rule first: a line with exactly one hidden cell gets a second one."""
+    changed = True
+    while changed:
+        changed = False
+        for members, total in table.lines:
+            cells = (*members, total)
+            if sum(status[c] != _PUB for c in cells) == 1:
+                shown = [c for c in cells if status[c] == _PUB]
+                status[min(shown, key=lambda c: _choice_key(table, status, c))] = _SEC
+                changed = True
+
+
+def _partner(table: _Table, status: np.ndarray, cell: int) -> int | None:
+    """The cell to hide next to protect ``cell``: smallest shown cell sharing a line with it."""
+    shown = {c for line in table.lines_of(cell) for c in line if status[c] == _PUB}
+    return min(shown, key=lambda c: _choice_key(table, status, c)) if shown else None
+
+
+def _exposed(table: _Table, status: np.ndarray, threshold: int) -> list[int]:
+    """Hidden cells whose LP range, given everything shown, is below 1.
+
+    Every LP solution is a feasible table, as is the true one, so the ranges
+    seen over all solutions so far are lower bounds of the true ranges: a cell
+    whose seen range already reaches 1 needs no LP of its own.
+    """
+    hidden = np.flatnonzero(status != _PUB)
+    if hidden.size == 0:
+        return []
+    position = {int(cell): p for p, cell in enumerate(hidden)}
+    a_eq, b_eq = [], []
+    for members, total in table.lines:
+        cells, signs = (*members, total), (1,) * len(members) + (-1,)
+        if all(status[c] == _PUB for c in cells):
+            continue
+        row, rhs = np.zeros(hidden.size), 0.0
+        for c, sign in zip(cells, signs):
+            if status[c] == _PUB:
+                rhs -= sign * float(table.values[c])
+            else:
+                row[position[c]] += sign
+        a_eq.append(row)
+        b_eq.append(rhs)
+    bounds = [(0, threshold - 1) if status[c] == _PRI else (threshold, None) for c in hidden]
+    low = table.values[hidden].astype(float)
+    high = low.copy()
+    exposed = []
+    for p, cell in enumerate(hidden):
+        for sense in (1.0, -1.0):  # minimise, then maximise
+            if high[p] - low[p] >= 1 - _TOLERANCE:
+                break
+            objective = np.zeros(hidden.size)
+            objective[p] = sense
+            result = linprog(
+                objective,
+                A_eq=np.array(a_eq) if a_eq else None,
+                b_eq=np.array(b_eq) if b_eq else None,
+                bounds=bounds,
+                method="highs",
+            )
+            if result.status == 3:  # unbounded: only the maximum can be
+                high[p] = math.inf
+            elif result.status == 0:
+                low, high = np.minimum(low, result.x), np.maximum(high, result.x)
+            else:  # the true table satisfies every constraint, so this is a bug
+                raise RuntimeError(f"disclosure audit LP failed: {result.message}")
+        if high[p] - low[p] < 1 - _TOLERANCE:
+            exposed.append(int(cell))
+    return exposed
+
+
+# --- checks and small helpers --------------------------------------------------------------
+
+
+def _round(n: int, step: int) -> int:
+    """Nearest multiple of ``step`` (counts are integers, so with step 5 there are no ties)."""
+    return step * ((n + step // 2) // step)
+
+
+def _audience(audience: Audience | str) -> Audience:
+    try:
+        return Audience(audience)
+    except ValueError:
+        known = ", ".join(a.value for a in Audience)
+        raise LPTError(f"unknown disclosure audience {audience!r}: use one of {known}") from None
+
+
+def _check_scalar(n: Any) -> int:
+    if isinstance(n, bool | np.bool_) or not isinstance(n, int | float | np.integer | np.floating):
+        raise LPTError(f"a count must be a non-negative integer, not {n!r}")
+    if not math.isfinite(n) or n < 0 or n != int(n):
+        raise LPTError(f"a count must be a non-negative integer, not {n!r}")
+    return int(n)
+
+
+def _check_array(frame: pd.DataFrame, what: str) -> np.ndarray:
+    """The counts as int64, or an LPTError naming the first bad cell."""
+    for column, dtype in frame.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            raise LPTError(f"counts must be numeric: {what} column {column!r} has type {dtype}")
+    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
+    if bad.any():
+        i, j = (int(k[0]) for k in np.nonzero(bad))
+        where = frame.index[i] if frame.shape[1] == 1 else (frame.index[i], frame.columns[j])
+        raise LPTError(f"counts must be non-negative integers: {values[i, j]!r} at {where!r}")
+    return values.astype(np.int64)
+
+
+def _with_total(labels: pd.Index, what: str) -> pd.Index:
+    if isinstance(labels, pd.MultiIndex):
+        raise LPTError(f"disclosure control needs a flat {what}, not a MultiIndex: flatten it first")
+    if TOTAL in labels:
+        raise LPTError(f"the {what} already has a {TOTAL!r} entry: pass the table without margins")
+    total: list[Hashable] = [TOTAL]
+    return pd.Index(list(labels) + total, name=labels.name)
