@@ -438,7 +438,9 @@ def _build(args: argparse.Namespace) -> int:
     print("Stored police.uk records by force and month:")
     print(result.crime_summary.to_string(index=False))
     print()
-    _print_quality(result.quality)
+    by_source = result.quality.drop(columns="month").groupby("source", sort=False).sum().reset_index()
+    print("Linkage quality by source, all months (lpt quality shows each month and why):")
+    print(by_source.to_string(index=False) if not by_source.empty else "No records stored.")
     community_failed = [f for report in result.community_import.values() for f in report.failed]
     for failed in [*result.reference_import.failed, *result.crime_import.failed, *community_failed]:
         print(f"lpt: error: {failed.error}", file=sys.stderr)
