@@ -66,7 +66,8 @@ def test_build_imports_reference_and_crime_links_and_reports_quality(tmp_path, d
     assert "lsoa21_ward_district imported" in " ".join(out.split())
     assert "Total: 1 read, 1 stored" in out
     assert "Test Constabulary 2025-03" in out
-    assert "crime: Test Constabulary 2025-03 1 0 0 0" in " ".join(out.split())
+    assert "crime: Test Constabulary 1 0 0 0" in " ".join(out.split())  # per source, all months
+    assert "Synthetic community data" in out and "households:" in out
 
 
 def test_build_with_missing_reference_files_says_which_and_fails(tmp_path, db, capsys, monkeypatch):
