@@ -2,7 +2,7 @@
 
 It grows stage by stage with the project: reference data, crime, linkage,
 synthetic community data (generated once per scale and seed, then imported
-like a real export), and later scoring. Each stage is idempotent, so running
+like a real export), the insight tables profiles read, and later scoring. Each stage is idempotent, so running
 it again only does new work; linkage is recomputed as a whole, so it always
 matches what is stored.
 """
@@ -20,6 +20,7 @@ from lpt import settings
 from lpt.ingest.community import import_community_files
 from lpt.ingest.crime import ImportReport, import_crime_files
 from lpt.ingest.reference import ReferenceReport, import_reference
+from lpt.insight.refresh import RefreshReport, refresh
 from lpt.linkage.link import LinkReport, link_all
 from lpt.progress import progress_bar
 from lpt.store.queries import crime_summary, quality_summary
@@ -42,6 +43,7 @@ class BuildResult:
     link: LinkReport
     synthetic: Path | None  # None when reference data failed to import
     community_import: dict[str, ImportReport]
+    insight: RefreshReport
     crime_summary: pd.DataFrame
     quality: pd.DataFrame
 
@@ -66,12 +68,14 @@ def build(
             kind: import_community_files(engine, kind, [folder / f"{kind}.csv"])
             for kind in progress_bar(COMMUNITY_ORDER, "Importing community data", "file", progress)
         }
+    insight = refresh(engine)
     return BuildResult(
         reference_import=reference,
         crime_import=crime,
         link=link,
         synthetic=folder,
         community_import=community,
+        insight=insight,
         crime_summary=crime_summary(engine),
         quality=quality_summary(engine),
     )

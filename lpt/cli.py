@@ -84,7 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     backtest.add_argument("paths", nargs="+", metavar="PATH", help="street files of one force, consecutive months")
     backtest.add_argument("--out", required=True, metavar="FILE.csv", help="LPT's scores per test month and street")
-    backtest.add_argument("--harm", metavar="FILE.csv", help="harm weights: columns crime_type, weight")
+    backtest.add_argument(
+        "--harm",
+        metavar="FILE.csv",
+        help="harm weights: columns crime_type, weight (default: $LPT_HARM_WEIGHTS, else data/harm_weights.csv)",
+    )
     backtest.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     backtest.set_defaults(handler=_backtest)
 
@@ -100,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     synth.set_defaults(handler=_synth)
 
     _access_commands(commands)
+    _insight_commands(commands)
 
     build = commands.add_parser("build", help="the main job: import the bundled data and summarise it")
     build.add_argument("--scale", choices=["sample", "force"], default="sample", help="synthetic data scale")
@@ -161,6 +166,59 @@ def _access_commands(commands) -> None:
     purge.add_argument("--days", type=int, help="retention in days (default: $LPT_RETENTION_DAYS or 730)")
     purge.add_argument("--purpose", default="retention schedule")
     purge.set_defaults(handler=_purge)
+
+
+def _insight_commands(commands) -> None:
+    """``lpt refresh`` and ``lpt profile``."""
+    refresh = commands.add_parser("refresh", help="rebuild the insight tables profiles read (lpt build does it too)")
+    refresh.set_defaults(handler=_refresh)
+    profile = commands.add_parser("profile", help="what the data says about an area or a group")
+    profile.add_argument("level", choices=["force", "district", "ward", "lsoa", "street"])
+    profile.add_argument("code", help="GSS code; a street is 'LSOA|street name'")
+    profile.add_argument("--start", metavar="YYYY-MM")
+    profile.add_argument("--end", metavar="YYYY-MM")
+    for name in ("age-band", "sex", "ethnic-group", "group"):
+        profile.add_argument(f"--{name}", help=f"only residents with this {name.replace('-', ' ')}")
+    profile.add_argument("--imd-decile", type=int, action="append", metavar="N", help="only LSOAs of IMD 2025 decile N")
+    profile.add_argument("--purpose", default="area profile")
+    profile.add_argument("--json", action="store_true")
+    profile.set_defaults(handler=_profile)
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from lpt.insight.refresh import refresh
+
+    report = refresh(_open(args))
+    print(", ".join(f"{rows} rows in {table}" for table, rows in report.rows.items()))
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from lpt.insight.profile import Filters, area_profile
+
+    engine = _open(args)
+    filters = Filters(
+        age_band=args.age_band, sex=args.sex, ethnic_group=args.ethnic_group, group=args.group,
+        imd_deciles=tuple(args.imd_decile) if args.imd_decile else None,
+    )
+    profile = area_profile(
+        engine, _caller(args, engine), args.level, args.code, start=args.start, end=args.end, filters=filters,
+        purpose=args.purpose,
+    )
+    if args.json:
+        print(json.dumps({
+            "level": profile.level, "code": profile.code, "name": profile.name, "start": profile.start,
+            "end": profile.end, "summary": profile.summary,
+            **{part: json.loads(getattr(profile, part).to_json(orient="records")) for part in ("crime", "crime_trend", "priorities", "population")},
+        }))
+        return 0
+    print(f"{profile.name} ({profile.level} {profile.code}), {profile.start} to {profile.end}")
+    for key, value in profile.summary.items():
+        print(f"  {key.replace('_', ' ')}: {'suppressed' if value is None else value}")
+    for title, part in (("Crime and ASB by type", profile.crime), ("Local priorities", profile.priorities)):
+        print(f"\n{title}:")
+        print(part.to_string(index=False))
+    return 0
 
 
 def _date(text: str):
@@ -382,10 +440,10 @@ def _rejects(args: argparse.Namespace) -> int:
 def _backtest(args: argparse.Namespace) -> int:
     from lpt.forecast import records_from_files, run_backtest, street_history
     from lpt.forecast.backtest import summary_table
-    from lpt.forecast.harm import read_harm_weights
+    from lpt.harm import harm_weights, harm_weights_path
 
     records, force = records_from_files(args.paths)
-    harm = read_harm_weights(args.harm) if args.harm else None
+    harm = harm_weights(args.harm)
     result = run_backtest(street_history(records), force=force, harm_weights=harm)
     result.scores.to_csv(args.out, index=False)
     if args.json:
@@ -394,6 +452,7 @@ def _backtest(args: argparse.Namespace) -> int:
         months = result.per_month["month"]
         print(f"{force}: {months.nunique()} test months, {months.min()} to {months.max()} (means)")
         print(summary_table(result).to_string(float_format="{:.3f}".format))
+        print(f"Harm weights: {harm_weights_path(args.harm)}")
         print(f"Scores written to {args.out}")
     return 0
 

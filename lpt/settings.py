@@ -13,6 +13,8 @@ Settings
     project root.
 ``LPT_SECRET_KEY``
     Signs app links and keys pseudonymous IDs. Unset: ``data/secret.key``.
+``LPT_HARM_WEIGHTS``
+    CSV of harm weights per crime category. Unset: ``data/harm_weights.csv``.
 ``LPT_RETENTION_DAYS``
     How long personal data is kept after opt-out (default 730).
 ``LPT_USER``
@@ -32,6 +34,7 @@ __all__ = [
     "bundled_crime_dir",
     "synthetic_dir",
     "secret_key",
+    "harm_weights_file",
     "retention_days",
     "current_user",
     "database_url",
@@ -78,9 +81,16 @@ def secret_key() -> bytes:
     return path.read_text().strip().encode()
 
 
+def harm_weights_file() -> Path:
+    """Harm weights per crime category: ``LPT_HARM_WEIGHTS``, else ``harm_weights.csv`` in the data folder."""
+    return Path(os.environ.get("LPT_HARM_WEIGHTS") or data_dir() / "harm_weights.csv")
+
+
 def retention_days() -> int:
     """Days personal data is kept after a member opts out, and door-knocking records after the visit:
-    ``LPT_RETENTION_DAYS``, else 730 (two years)."""
+    ``LPT_HARM_WEIGHTS``
+    CSV of harm weights per crime category. Unset: ``data/harm_weights.csv``.
+``LPT_RETENTION_DAYS``, else 730 (two years)."""
     return int(os.environ.get("LPT_RETENTION_DAYS") or 730)
 
 

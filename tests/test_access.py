@@ -267,3 +267,21 @@ def test_force_scope_user_may_narrow_to_any_area(access_store):
     analyst = get_user(access_store, "analyst1")
     assert set(member_records(access_store, analyst, purpose=PURPOSE, area=Area("ward", SOUTH))["ward_code"]) == {SOUTH}
     assert len(member_records(access_store, analyst, purpose=PURPOSE, area=FORCE)) == 3
+
+
+@pytest.mark.parametrize("where", ["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix_area_profile(access_store, role, where):
+    from lpt.insight.profile import area_profile
+    from lpt.insight.refresh import refresh
+
+    refresh(access_store)
+    caller = get_user(access_store, f"{role}1")
+    permission = grant(role, "area_profile")
+    ward = NORTH if where == "own" else SOUTH
+    if permission is None or (permission.scope == "own_area" and where == "other"):
+        with pytest.raises(PermissionDenied):
+            area_profile(access_store, caller, "ward", ward, start="2025-01", end="2025-03")
+        return
+    profile = area_profile(access_store, caller, "ward", ward, start="2025-01", end="2025-03")
+    assert profile.summary["households"] > 0 and profile.summary["members"] is None  # 1-2 members: suppressed

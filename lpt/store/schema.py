@@ -28,6 +28,8 @@ from sqlalchemy import (
     text,
 )
 
+from lpt.vocab import TOPICS
+
 __all__ = [
     "metadata",
     "crime_batches",
@@ -55,6 +57,12 @@ __all__ = [
     "users",
     "user_areas",
     "audit_log",
+    "insight_lsoa",
+    "insight_crime",
+    "insight_households",
+    "insight_members",
+    "insight_responses",
+    "insight_refreshes",
 ]
 
 metadata = MetaData()
@@ -456,4 +464,91 @@ audit_log = Table(
     Column("outcome", String(10), nullable=False),  # allowed, refused
     Column("detail", Text, nullable=True),  # why refused, or which member
     Index("ix_audit_log_user_at", "user_id", "at"),
+)
+
+
+# --- Insight (``lpt refresh``; lpt.insight) -----------------------------------
+# Precomputed cubes that profiles roll up at query time. Rebuilt as a whole by
+# each refresh; counts here are derived from personal data, so they leave lpt
+# only through the access layer and disclosure control.
+
+#: Per LSOA 2021: its areas and deprivation. ``imd2019_decile`` is the decile of
+#: its 2011 parent (the most deprived parent where several).
+insight_lsoa = Table(
+    "insight_lsoa",
+    metadata,
+    Column("lsoa21_code", String(9), primary_key=True),
+    Column("ward_code", String(9), nullable=False),
+    Column("district_code", String(9), nullable=False),
+    Column("pfa_code", String(9), nullable=True),
+    Column("imd2019_decile", Integer, nullable=True),
+    Column("imd2025_decile", Integer, nullable=True),
+)
+
+#: Crime records per LSOA, street, month and type (inside the force area only).
+insight_crime = Table(
+    "insight_crime",
+    metadata,
+    Column("lsoa21_code", String(9), nullable=False),
+    Column("street_name", Text, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("crime_type", String(100), nullable=False),
+    Column("records", Integer, nullable=False),
+    Index("ix_insight_crime_lsoa", "lsoa21_code"),
+)
+
+#: Households per LSOA and street (the register of addresses).
+insight_households = Table(
+    "insight_households",
+    metadata,
+    Column("lsoa21_code", String(9), nullable=False),
+    Column("street_name", Text, nullable=False),
+    Column("households", Integer, nullable=False),
+    Index("ix_insight_households_lsoa", "lsoa21_code"),
+)
+
+#: Members per LSOA, street, demographics, groups and the months they joined and left.
+insight_members = Table(
+    "insight_members",
+    metadata,
+    Column("lsoa21_code", String(9), nullable=False),
+    Column("street_name", Text, nullable=False),  # '' when the member gave no address
+    Column("age_band", String(10), nullable=False),  # '' when not stated
+    Column("sex", String(10), nullable=False),
+    Column("ethnic_group", String(20), nullable=False),
+    Column("groups", Text, nullable=False),
+    Column("joined_month", String(7), nullable=False),  # YYYY-MM of opted_in
+    Column("left_month", String(7), nullable=False),  # YYYY-MM of opted_out, empty while registered
+    Column("members", Integer, nullable=False),
+    Index("ix_insight_members_lsoa", "lsoa21_code"),
+)
+
+#: Survey answers per LSOA, street, wave and the respondent's demographics and groups:
+#: counts and sums, so means and shares roll up exactly.
+insight_responses = Table(
+    "insight_responses",
+    metadata,
+    Column("lsoa21_code", String(9), nullable=False),
+    Column("street_name", Text, nullable=False),
+    Column("wave", String(6), nullable=False),
+    Column("age_band", String(10), nullable=False),
+    Column("sex", String(10), nullable=False),
+    Column("ethnic_group", String(20), nullable=False),
+    Column("groups", Text, nullable=False),
+    Column("responses", Integer, nullable=False),
+    Column("trust_sum", Integer, nullable=False),
+    Column("confidence_sum", Integer, nullable=False),
+    Column("confident", Integer, nullable=False),  # confidence 4 or 5
+    Column("concerns", Integer, nullable=False),  # answers with a free-text concern
+    *(Column(f"priority_{topic}", Integer, nullable=False) for topic in TOPICS),
+    Index("ix_insight_responses_lsoa", "lsoa21_code"),
+)
+
+#: When the insight tables were last rebuilt, and from how many records.
+insight_refreshes = Table(
+    "insight_refreshes",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("refreshed_at", DateTime(timezone=True), nullable=False),
+    Column("rows", Integer, nullable=False),
 )
