@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lpt.synth.calibration import AGE_BANDS, ETHNIC_GROUPS, TOPICS, Calibration
+from lpt.synth.calibration import Calibration
+from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, TOPICS
 
 LSOAS = ["E01000001", "E01000002", "E01000003", "E01000004"]
 WARDS = ["E05000001", "E05000001", "E05000002", "E05000002"]

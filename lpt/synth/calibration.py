@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine
 
+from lpt.census import adult_age_counts, ethnic_counts, shares
 from lpt.errors import LPTError
 from lpt.linkage.lsoa import BNG
 from lpt.store.queries import lsoa_crime_counts, read_table
@@ -21,12 +22,11 @@ from lpt.store.schema import (
     postcode_links,
     ref_census,
     ref_deprivation,
-    ref_lsoa11_lsoa21,
     ref_lsoa21,
     ref_postcodes,
     ref_rural_urban,
 )
-from lpt.vocab import AGE_BANDS, CRIME_TYPE_TOPICS, ETHNIC_GROUPS, TOPICS
+from lpt.vocab import CRIME_TYPE_TOPICS, TOPICS
 
 __all__ = ["Calibration", "load_calibration"]
 
@@ -40,8 +40,8 @@ class Calibration:
     ``crime_rate`` (police.uk rows per household per year, 2025).
     ``postcodes``: residential postcodes linked to those LSOAs: ``postcode``,
     ``lsoa21_code``, ``easting``, ``northing`` (British National Grid).
-    ``ethnicity``: index ``lsoa21_code``, columns :data:`ETHNIC_GROUPS`.
-    ``age``: index ``lsoa21_code``, columns :data:`AGE_BANDS` (adults only).
+    ``ethnicity``: index ``lsoa21_code``, columns lpt.vocab.ETHNIC_GROUPS.
+    ``age``: index ``lsoa21_code``, columns lpt.vocab.AGE_BANDS (adults only).
     ``streets``: named streets (not generic places) from police.uk:
     ``lsoa21_code``, ``street_name``, ``easting``, ``northing``.
     ``crime_mix``: ``quarter`` (e.g. ``2025Q1``), ``lsoa21_code``, one column
@@ -75,8 +75,7 @@ def load_calibration(engine: Engine) -> Calibration:
 
     Needs ``lpt ingest reference`` and linked crime data (``lpt build`` does
     both). Age shares come from the mid-2020 estimates on LSOA 2011, carried
-    to LSOA 2021 through the lookup (a 2021 LSOA takes the pooled ages of its
-    2011 parents); an LSOA with none takes the average shares.
+    to LSOA 2021 through the lookup (lpt.census); an LSOA with none takes the average shares.
     """
     census = read_table(engine, ref_census)
     households = census[census["dataset"] == "tenure_2021"].groupby("lsoa_code")["total"].max()
@@ -104,8 +103,8 @@ def load_calibration(engine: Engine) -> Calibration:
     return Calibration(
         areas=areas,
         postcodes=_residential_postcodes(engine, set(households.index)),
-        ethnicity=_ethnic_shares(census),
-        age=_adult_age_shares(census, read_table(engine, ref_lsoa11_lsoa21), households.index),
+        ethnicity=shares(ethnic_counts(engine)),
+        age=_age_shares(engine, households.index),
         streets=_named_streets(engine),
         crime_mix=_crime_mix(crime),
     )
@@ -119,27 +118,10 @@ def _residential_postcodes(engine: Engine, lsoas: set[str]) -> pd.DataFrame:
     return joined.loc[keep, ["postcode", "lsoa21_code", "easting", "northing"]].reset_index(drop=True)
 
 
-def _shares(counts: pd.DataFrame) -> pd.DataFrame:
-    return counts.div(counts.sum(axis=1).replace(0, 1), axis=0)
-
-
-def _ethnic_shares(census: pd.DataFrame) -> pd.DataFrame:
-    """Census TS021 categories folded into :data:`ETHNIC_GROUPS` by their first word."""
-    table = census[census["dataset"] == "ethnic_group_2021"]
-    group = table["category"].str.split().str[0].str.rstrip(",")
-    wide = table.assign(group=group).pivot_table(index="lsoa_code", columns="group", values="n", aggfunc="sum")
-    return _shares(wide.reindex(columns=list(ETHNIC_GROUPS)).fillna(0)).rename_axis("lsoa21_code")
-
-
-def _adult_age_shares(census: pd.DataFrame, lookup: pd.DataFrame, lsoas: pd.Index) -> pd.DataFrame:
-    table = census[census["dataset"] == "population_age_mid2020"]
-    age = pd.to_numeric(table["category"].str.rstrip("+"), errors="coerce")
-    bands = pd.cut(age, [18, 25, 35, 45, 55, 65, 75, 200], right=False, labels=list(AGE_BANDS))
-    adults = table.assign(band=bands).dropna(subset=["band"])
-    by_2011 = adults.pivot_table(index="lsoa_code", columns="band", values="n", aggfunc="sum", observed=False)
-    pooled = lookup.merge(by_2011, left_on="lsoa11_code", right_index=True).groupby("lsoa21_code")[list(AGE_BANDS)].sum()
-    shares = _shares(pooled).reindex(lsoas)
-    return shares.fillna(shares.mean()).rename_axis("lsoa21_code")
+def _age_shares(engine: Engine, lsoas: pd.Index) -> pd.DataFrame:
+    """Adult age shares per LSOA 2021; an LSOA with no estimate takes the average shares."""
+    age = shares(adult_age_counts(engine)).reindex(lsoas)
+    return age.fillna(age.mean()).rename_axis("lsoa21_code")
 
 
 def _named_streets(engine: Engine) -> pd.DataFrame:
