@@ -21,6 +21,7 @@ import pandas as pd
 from lpt.forecast import records_from_files, run_backtest, street_history
 from lpt.forecast.backtest import FIRST_TEST_MONTH, summary_table
 from lpt.forecast.metrics import hit_rate
+from lpt.harm import harm_weights
 from lpt.settings import bundled_crime_dir
 
 TUNING_MONTHS = ("2025-04", "2025-05", "2025-06", "2025-07")
@@ -40,7 +41,7 @@ def main() -> None:
     for _ in range(args.repeat):
         start = time.perf_counter()
         records, force = records_from_files(files)
-        result = run_backtest(street_history(records), force=force)
+        result = run_backtest(street_history(records), force=force, harm_weights=harm_weights())
         times.append(time.perf_counter() - start)
     months = result.per_month["month"]
     print(f"{force}: {len(files)} files, {len(records):,} rows, test months {months.min()} to {months.max()}")

@@ -136,7 +136,7 @@ def test_backtest_writes_scores_and_prints_json(tmp_path, capsys):
     assert main(["backtest", *files, "--out", str(out), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["test_months"] == ["2025-04"]
-    assert set(payload["methods"]) == {"lpt", "last_month", "all_history", "ewma", "perfect"}
+    assert set(payload["methods"]) == {"lpt", "lpt_harm", "last_month", "all_history", "ewma", "perfect"}
     assert set(payload["methods"]["lpt"]) == {"hit_rate", "harm_hit_rate", "pai", "pei"}  # bundled harm weights
     assert set(payload["methods"]["ewma"]["hit_rate"]) == {"1%", "5%", "10%"}
     assert out.read_text().splitlines()[0] == "month,location,lsoa_code,score"

@@ -1,6 +1,7 @@
 """Back-test: forecast every month from the 4th on from the earlier months only, and score it.
 
-Methods compared: ``lpt`` (:func:`lpt.forecast.model.expected_counts`), the
+Methods compared: ``lpt`` (:func:`lpt.forecast.model.expected_counts`; with
+harm weights also ``lpt_harm``, streets ranked by expected harm), the
 naive baselines of :mod:`lpt.forecast.baselines`, and ``perfect`` foresight
 (the ceiling, scored by hit rate only). Scoring rules: :mod:`lpt.forecast.metrics`.
 """
@@ -76,7 +77,10 @@ def run_backtest(
     for t in range(FIRST_TEST_MONTH, len(history.months)):
         seen = np.flatnonzero(totals[:t].sum(axis=0) > 0)
         test = _TestMonth(history.months[t], history.counts[t], seen, harm)
-        method_scores = {"lpt": expected_counts(history.counts[:t])[seen].sum(axis=1)}
+        expected = expected_counts(history.counts[:t])[seen]
+        method_scores = {"lpt": expected.sum(axis=1)}
+        if harm is not None:
+            method_scores["lpt_harm"] = expected @ harm  # ranked by expected harm, not count
         method_scores |= {name: score(totals[:t])[seen] for name, score in _BASELINES.items()}
         method_scores["perfect"] = test.outcome
         for name, scores in method_scores.items():
@@ -132,5 +136,5 @@ def summary_table(result: BacktestResult) -> pd.DataFrame:
     metric_columns = [c for c in result.summary.columns if c not in ("method", "coverage", "streets", "k")]
     wide = result.summary.pivot(index="method", columns="coverage", values=metric_columns)
     wide.columns = [f"{metric} {coverage:.0%}" for metric, coverage in wide.columns]
-    order = ["lpt", *_BASELINES, "perfect"]
+    order = [m for m in ["lpt", "lpt_harm", *_BASELINES, "perfect"] if m in wide.index]
     return wide.loc[order].dropna(axis=1, how="all")
