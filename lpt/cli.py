@@ -497,6 +497,8 @@ def _build(args: argparse.Namespace) -> int:
     print("Stored police.uk records by force and month:")
     print(result.crime_summary.to_string(index=False))
     print()
+    print(f"Insight tables refreshed: {result.insight.total:,} rows (lpt profile reads them)")
+    print()
     by_source = result.quality.drop(columns="month").groupby("source", sort=False).sum().reset_index()
     print("Linkage quality by source, all months (lpt quality shows each month and why):")
     print(by_source.to_string(index=False) if not by_source.empty else "No records stored.")
