@@ -70,3 +70,33 @@ def bundled_store(tmp_path_factory):
     link_all(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_store(bundled_store, tmp_path_factory):
+    """A store with the bundled public data and a synthetic sample-scale export (seed 3), refreshed, with
+    users 'admin' and 'an1' (analyst). Returns (engine, the generated Synthetic). Tests only read it."""
+    from lpt import settings
+    from lpt.access.users import add_user, get_user
+    from lpt.ingest.community import import_community_files
+    from lpt.ingest.crime import import_crime_files
+    from lpt.ingest.reference import import_reference
+    from lpt.insight.refresh import refresh
+    from lpt.linkage.link import link_all
+    from lpt.synth import generate, write
+    from lpt.synth.calibration import load_calibration
+
+    folder = tmp_path_factory.mktemp("sample")
+    synthetic = generate(load_calibration(bundled_store), seed=3, scale="sample")
+    write(synthetic, folder)
+    engine = open_store(f"sqlite:///{folder / 'lpt.sqlite'}")
+    import_reference(engine, progress=False)
+    import_crime_files(engine, [settings.bundled_crime_dir()], progress=False)
+    link_all(engine)
+    for kind in ("households", "members", "visits", "surveys"):
+        import_community_files(engine, kind, [folder / f"{kind}.csv"])
+    refresh(engine)
+    add_user(engine, None, "admin", name="Admin", role="admin")
+    add_user(engine, get_user(engine, "admin"), "an1", name="Analyst", role="analyst")
+    yield engine, synthetic
+    engine.dispose()

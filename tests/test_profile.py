@@ -159,27 +159,6 @@ def test_unknown_areas_and_bad_periods_are_clear_errors(small):
 # On the sample data: the profile of a sample ward equals counts made directly from the export.
 
 
-@pytest.fixture(scope="module")
-def sample_store(bundled_store, tmp_path_factory):
-    from lpt.synth import generate, write
-    from lpt.synth.calibration import load_calibration
-
-    folder = tmp_path_factory.mktemp("sample")
-    synthetic = generate(load_calibration(bundled_store), seed=3, scale="sample")
-    write(synthetic, folder)
-    engine = open_store(f"sqlite:///{folder / 'lpt.sqlite'}")
-    import_reference(engine, progress=False)
-    import_crime_files(engine, [settings.bundled_crime_dir()], progress=False)
-    link_all(engine)
-    for kind in ("households", "members", "visits", "surveys"):
-        import_community_files(engine, kind, [folder / f"{kind}.csv"])
-    refresh(engine)
-    add_user(engine, None, "admin", name="Admin", role="admin")
-    add_user(engine, get_user(engine, "admin"), "an1", name="Analyst", role="analyst")
-    yield engine, synthetic
-    engine.dispose()
-
-
 def test_sample_ward_profile_matches_the_export(sample_store):
     engine, synthetic = sample_store
     ward = "E05011529"
@@ -198,18 +177,20 @@ def test_sample_ward_profile_matches_the_export(sample_store):
     assert profile.summary["crime_records"] == by_ward.loc[by_ward["ward_code"] == ward, "records"].sum()
 
 
-def test_analyst_notebook_runs_with_papermill(small, tmp_path):
+def test_analyst_notebook_runs_with_papermill(sample_store, tmp_path):
     import papermill
 
+    engine, _ = sample_store
     executed = tmp_path / "analyst_profiles.ipynb"
     papermill.execute_notebook(
         str(settings.PROJECT_ROOT / "notebooks" / "analyst_profiles.ipynb"),
         str(executed),
-        parameters={"db_url": small.url.render_as_string(hide_password=False), "user": "an1", "code": NORTH,
-                    "start": "2025-01", "end": "2025-03"},
+        parameters={"db_url": engine.url.render_as_string(hide_password=False), "user": "an1",
+                    "code": "E05011529", "start": "2025-01", "end": "2025-12"},
         kernel_name="python3",
         progress_bar=False,
     )
     text = executed.read_text()
-    assert "North (ward E05000001), 2025-01 to 2025-03" in text
-    assert "image/png" in text  # the trend and priorities charts were drawn
+    assert "Central (ward E05011529), 2025-01 to 2025-12" in text
+    assert text.count("image/png") >= 3  # trend, priorities and weighted confidence charts
+    assert "Benjamini" in text and "classification" in text
