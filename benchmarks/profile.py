@@ -1,8 +1,9 @@
-"""Time ``lpt refresh`` at force scale and area profile queries (medians).
+"""Time ``lpt refresh``, area profile queries and street priority scoring at force scale (medians).
 
 Builds a force-scale store once (reference, crime, links, the synthetic force
-export), then times the refresh of the insight tables and profiles of random
-wards and streets, as an analyst with force-wide access.
+export), then times the refresh of the insight tables, profiles of random
+wards and streets as an analyst with force-wide access, and scoring every
+street of the force (lpt.priorities.score).
 
     .venv/bin/python benchmarks/profile.py [--repeat 3] [--queries 50]
 """
@@ -22,6 +23,7 @@ from lpt.access.users import add_user
 from lpt.build import build
 from lpt.insight.profile import area_profile, street_code
 from lpt.insight.refresh import refresh
+from lpt.priorities.score import score_streets
 from lpt.store import open_store
 from lpt.store.schema import insight_households, insight_lsoa
 
@@ -58,6 +60,9 @@ def main() -> None:
             print(f"{level} profile: median {1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms ({len(times)} queries)")
         force = timed(lambda: area_profile(engine, analyst, "force", "E23000012", purpose="benchmark"))
         print(f"force profile: {1000 * force:.0f} ms")
+        scoring = [timed(lambda: score_streets(engine)) for _ in range(args.repeat)]
+        print(f"score every street of the force: median {statistics.median(scoring):.2f} s of {args.repeat} "
+              f"({len(score_streets(engine)):,} streets)")
         engine.dispose()
 
 

@@ -105,6 +105,14 @@ def _parser() -> argparse.ArgumentParser:
 
     _access_commands(commands)
     _insight_commands(commands)
+    _actions_commands(commands)
+    recommend = commands.add_parser("recommend", help="streets to focus on in a ward, with reasons and actions")
+    recommend.add_argument("--ward", required=True, metavar="CODE")
+    recommend.add_argument("--top", type=int, default=10)
+    recommend.add_argument("--purpose", default="recommendations")
+    recommend.add_argument("--record", action="store_true", help="also propose the actions in the action record")
+    recommend.add_argument("--json", action="store_true")
+    recommend.set_defaults(handler=_recommend)
 
     build = commands.add_parser("build", help="the main job: import the bundled data and summarise it")
     build.add_argument("--scale", choices=["sample", "force"], default="sample", help="synthetic data scale")
@@ -185,6 +193,31 @@ def _insight_commands(commands) -> None:
     profile.set_defaults(handler=_profile)
 
 
+def _recommend(args: argparse.Namespace) -> int:
+    from lpt.priorities.recommend import recommend
+
+    engine = _open(args)
+    found = recommend(engine, _caller(args, engine), ward=args.ward, top=args.top, purpose=args.purpose, record=args.record)
+    columns = ["rank_in_ward", "street_name", "lsoa21_code", "is_place", "score", "reasons", "actions"]
+    if args.json:
+        print(json.dumps({
+            "ward_code": found.ward_code,
+            "streets": json.loads(found.streets[columns].to_json(orient="records")),
+            "audit": json.loads(found.audit.to_json(orient="records")),
+        }))
+        return 0
+    for street in found.streets.to_dict("records"):
+        place = " (a place, not a street)" if street["is_place"] else ""
+        print(f"{street['rank_in_ward']}. {street['street_name']}{place}, {street['lsoa21_code']}: score {street['score']:.2f}")
+        for reason in street["reasons"]:
+            print(f"   because {reason['text']}")
+        for action in street["actions"]:
+            print(f"   -> {action['action']} ({action['who']})")
+    print("\nWhere recommendations fall across the force (recommended % against all streets %):")
+    print(found.audit.to_string(index=False))
+    return 0
+
+
 def _refresh(args: argparse.Namespace) -> int:
     from lpt.insight.refresh import refresh
 
@@ -218,6 +251,60 @@ def _profile(args: argparse.Namespace) -> int:
     for title, part in (("Crime and ASB by type", profile.crime), ("Local priorities", profile.priorities)):
         print(f"\n{title}:")
         print(part.to_string(index=False))
+    return 0
+
+
+def _actions_commands(commands) -> None:
+    """``lpt actions list|accept|dismiss|done``: the life of recommended actions."""
+    group = commands.add_parser("actions", help="list recommended actions and record what became of them")
+    verbs = group.add_subparsers(title="actions", metavar="ACTION")
+    listing = verbs.add_parser("list", help="actions in your wards (or one ward), newest first")
+    listing.add_argument("--ward", metavar="CODE", help="only this ward")
+    listing.add_argument("--status", choices=["proposed", "accepted", "dismissed", "done"])
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_actions_list)
+    accept = verbs.add_parser("accept", help="accept a proposed action")
+    accept.add_argument("id", type=int)
+    accept.set_defaults(handler=_actions_change, verb="accept")
+    dismiss = verbs.add_parser("dismiss", help="dismiss an action, saying why")
+    dismiss.add_argument("id", type=int)
+    dismiss.add_argument("--reason", required=True, metavar="TEXT")
+    dismiss.set_defaults(handler=_actions_change, verb="dismiss")
+    done = verbs.add_parser("done", help="record an accepted action as done, saying what was done")
+    done.add_argument("id", type=int)
+    done.add_argument("--note", required=True, metavar="TEXT")
+    done.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="when it was done (default: today)")
+    done.set_defaults(handler=_actions_change, verb="done")
+
+
+def _actions_list(args: argparse.Namespace) -> int:
+    from lpt.access.guard import MINE, Area
+    from lpt.priorities.lifecycle import actions_of
+
+    engine = _open(args)
+    area = Area("ward", args.ward) if args.ward else MINE
+    frame = actions_of(engine, _caller(args, engine), area=area, status=args.status, purpose="action record")
+    if args.json:
+        _print_frame(frame, True)
+    else:
+        _print_frame(frame[["id", "street_name", "ward_code", "who", "status", "action"]], False)
+    return 0
+
+
+def _actions_change(args: argparse.Namespace) -> int:
+    from lpt.priorities import lifecycle
+
+    engine = _open(args)
+    caller, purpose = _caller(args, engine), "action record"
+    if args.verb == "accept":
+        action = lifecycle.accept(engine, caller, args.id, purpose=purpose)
+    elif args.verb == "dismiss":
+        action = lifecycle.dismiss(engine, caller, args.id, reason=args.reason, purpose=purpose)
+    else:
+        action = lifecycle.complete(engine, caller, args.id, note=args.note, done_on=args.on, purpose=purpose)
+    print(f"Action {action['id']} {action['status']}: {action['action']}")
+    for follow_up in action.get("follow_up_ids", []):
+        print(f"Proposed follow-up action {follow_up}")
     return 0
 
 

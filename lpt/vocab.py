@@ -14,6 +14,7 @@ __all__ = [
     "QUESTIONS",
     "VISIT_OUTCOMES",
     "CRIME_TYPE_TOPICS",
+    "TOPIC_LABELS",
 ]
 
 #: Adult age bands.
@@ -61,4 +62,17 @@ CRIME_TYPE_TOPICS: dict[str, str] = {
     "Violence and sexual offences": "violence",
     "Shoplifting": "shoplifting",
     "Criminal damage and arson": "criminal_damage",
+}
+#: How each topic reads in a sentence.
+TOPIC_LABELS: dict[str, str] = {
+    "drugs": "drugs",
+    "asb": "anti-social behaviour",
+    "speeding": "speeding",
+    "burglary": "burglary",
+    "vehicle_crime": "vehicle crime",
+    "violence": "violence",
+    "litter_flytipping": "litter and fly-tipping",
+    "youth_nuisance": "youth nuisance",
+    "shoplifting": "shoplifting",
+    "criminal_damage": "criminal damage",
 }

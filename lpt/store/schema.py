@@ -63,6 +63,7 @@ __all__ = [
     "insight_members",
     "insight_responses",
     "insight_refreshes",
+    "actions",
 ]
 
 metadata = MetaData()
@@ -551,4 +552,34 @@ insight_refreshes = Table(
     Column("id", ID, primary_key=True, autoincrement=True),
     Column("refreshed_at", DateTime(timezone=True), nullable=False),
     Column("rows", Integer, nullable=False),
+)
+
+
+# --- Actions (``lpt actions``; lpt.priorities.lifecycle) -----------------------
+
+#: Recommended actions on a street and their life: ``status`` proposed, then
+#: accepted or dismissed (``status_reason`` says why), then done (``done_note``
+#: says what was done, ``done_on`` when). ``rule_id`` is the rule of
+#: lpt/priorities/actions.toml that proposed it; ``reasons`` the scorer's reasons
+#: behind it (JSON list of {kind, text, strength, figures}); ``who`` the role or
+#: team that should act. The done ones are "what police did" in feedback.
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("ward_code", String(9), nullable=False),
+    Column("lsoa21_code", String(9), nullable=False),
+    Column("street_name", Text, nullable=False),
+    Column("rule_id", String(60), nullable=False),
+    Column("action", Text, nullable=False),
+    Column("who", String(40), nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of the reasons it answers
+    Column("status", String(10), nullable=False),  # proposed, accepted, dismissed, done
+    Column("status_reason", Text, nullable=True),  # why dismissed (or accepted, if given)
+    Column("done_note", Text, nullable=True),  # what was done
+    Column("done_on", Date, nullable=True),  # when it was done
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(40), nullable=False),  # user ID of the last change
+    Index("ix_actions_ward_status", "ward_code", "status"),
 )
