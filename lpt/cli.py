@@ -105,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _access_commands(commands)
     _insight_commands(commands)
+    _report_commands(commands)
     _actions_commands(commands)
     recommend = commands.add_parser("recommend", help="streets to focus on in a ward, with reasons and actions")
     recommend.add_argument("--ward", required=True, metavar="CODE")
@@ -191,6 +192,41 @@ def _insight_commands(commands) -> None:
     profile.add_argument("--purpose", default="area profile")
     profile.add_argument("--json", action="store_true")
     profile.set_defaults(handler=_profile)
+
+
+def _report_commands(commands) -> None:
+    """``lpt report ward CODE [--audience] [--end]`` and ``lpt report force [--end]``."""
+    report = commands.add_parser("report", help="HTML reports from the report notebooks, written to reports/")
+    kinds = report.add_subparsers(title="reports", metavar="REPORT")
+    ward = kinds.add_parser("ward", help="one ward's report")
+    ward.add_argument("code", metavar="CODE", help="GSS ward code")
+    ward.add_argument("--audience", choices=["internal", "public"], default="internal",
+                      help="public: stricter disclosure control and no street detail")
+    ward.add_argument("--end", metavar="YYYY-MM", help="end of the twelve-month period (default: latest month)")
+    ward.set_defaults(handler=_report_ward)
+    force = kinds.add_parser("force", help="the force overview")
+    force.add_argument("--end", metavar="YYYY-MM", help="end of the twelve-month period (default: latest month)")
+    force.set_defaults(handler=_report_force)
+
+
+def _report_ward(args: argparse.Namespace) -> int:
+    from lpt.reports import ward_report
+
+    engine = _open(args)
+    caller = _caller(args, engine)
+    url = engine.url.render_as_string(hide_password=False)
+    print(ward_report(url, caller.user_id, args.code, end=args.end, audience=args.audience))
+    return 0
+
+
+def _report_force(args: argparse.Namespace) -> int:
+    from lpt.reports import force_report
+
+    engine = _open(args)
+    caller = _caller(args, engine)
+    url = engine.url.render_as_string(hide_password=False)
+    print(force_report(url, caller.user_id, end=args.end))
+    return 0
 
 
 def _recommend(args: argparse.Namespace) -> int:

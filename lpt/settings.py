@@ -19,6 +19,8 @@ Settings
     How long personal data is kept after opt-out (default 730).
 ``LPT_USER``
     The LPT user the command line acts as.
+``LPT_REPORTS_DIR``
+    Where ``lpt report`` writes HTML reports and their index. Unset: ``reports/`` at the project root.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = [
     "retention_days",
     "current_user",
     "database_url",
+    "reports_dir",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -107,3 +110,12 @@ def database_url(explicit: str | None = None) -> str:
     if env:
         return env
     return f"sqlite:///{data_dir() / 'lpt.sqlite'}"
+
+
+def reports_dir() -> Path:
+    """Folder of the published HTML reports and their ``index.html``: ``LPT_REPORTS_DIR``, else ``reports/``.
+
+    Only finished HTML goes here, never an executed notebook (papermill writes the parameters,
+    including the database URL, into those).
+    """
+    return Path(os.environ.get("LPT_REPORTS_DIR") or PROJECT_ROOT / "reports")

@@ -37,7 +37,6 @@ from lpt.vocab import ETHNIC_GROUPS, TOPICS
 __all__ = ["LEVELS", "Filters", "AreaProfile", "area_profile", "street_code"]
 
 LEVELS = ("force", "district", "ward", "lsoa", "street")
-_AUDIENCE = Audience.INTERNAL
 
 
 @dataclass(frozen=True)
@@ -99,9 +98,16 @@ def area_profile(
     end: str | None = None,
     filters: Filters = Filters(),
     purpose: str = "area profile",
+    audience: Audience = Audience.INTERNAL,
 ) -> AreaProfile:
     """Profile of one area (``level`` one of :data:`LEVELS`) over months ``start`` to ``end`` (YYYY-MM;
-    default: the twelve months to the latest police.uk month)."""
+    default: the twelve months to the latest police.uk month).
+
+    ``audience`` picks the disclosure rule (lpt.disclosure.RULES) for every count from personal data
+    and the smallest base a mean or percentage is shown on: ``Audience.PUBLIC`` for published reports
+    (suppress below 10, round to 5; households, being the community address list, are controlled too),
+    ``Audience.INTERNAL`` (the default) for officers and analysts."""
+    audience = Audience(audience)
     lsoas, street, ward, name = _area(engine, level, code)
     granted_area = Area("ward", ward) if level in ("lsoa", "street") else Area(level, None if level == "force" else code)
     authorize(engine, caller, "area_profile", purpose=purpose, area=granted_area)
@@ -118,11 +124,11 @@ def area_profile(
     registered = _registered(engine, lsoas, street, filters, end)
     answers, waves = _answers(engine, lsoas, street, filters, start, end)
     homes = _sum(engine, insight_households, "households", lsoas, street)
-    summary = _summary(homes, registered, answers, waves, crime_totals, lsoa_table)
+    summary = _summary(homes, registered, answers, waves, crime_totals, lsoa_table, audience)
     record_access(engine, caller.user_id, "area_profile", purpose, granted_area, registered + int(answers["responses"]), "allowed")
     return AreaProfile(
         level=level, code=code, name=name, start=start, end=end, filters=filters, summary=summary, crime=crime,
-        crime_trend=trend, priorities=_priorities(answers), population=_population(engine, lsoas, lsoa_table), waves=waves,
+        crime_trend=trend, priorities=_priorities(answers, audience), population=_population(engine, lsoas, lsoa_table), waves=waves,
     )
 
 
@@ -236,25 +242,32 @@ def _sum(engine: Engine, table: Table, column: str, lsoas: list[str], street: st
         return int(connection.execute(select(func.coalesce(func.sum(table.c[column]), 0)).where(*_where(table, lsoas, street))).scalar_one())
 
 
-def _summary(homes: int, registered: int, answers: pd.Series, waves: list[str], crime: dict, lsoas: pd.DataFrame) -> dict:
-    threshold = RULES[_AUDIENCE].threshold
-    shown_members = disclose_count(registered, _AUDIENCE)
+def _summary(
+    homes: int, registered: int, answers: pd.Series, waves: list[str], crime: dict, lsoas: pd.DataFrame, audience: Audience
+) -> dict:
+    threshold = RULES[audience].threshold
+    shown_members = disclose_count(registered, audience)
+    # Internal outputs have always shown the household count exactly; a public one controls it too.
+    shown_homes = homes if audience is Audience.INTERNAL else disclose_count(homes, audience)
     responses = int(answers["responses"])
     enough = responses >= threshold
 
+    # Public shares are whole percents: a share to 0.1% of a large base would undo the rounding of its count.
+    digits = 1 if audience is Audience.INTERNAL else 0
+
     def share(part: float, whole: float) -> float | None:
-        return round(100 * part / whole, 1) if whole else None
+        return round(100 * part / whole, digits) if whole else None
 
     return {
-        "households": homes,
+        "households": shown_homes,
         "members": shown_members,
-        "coverage_pct": share(registered, homes) if shown_members is not None else None,
-        "responses": disclose_count(responses, _AUDIENCE),
+        "coverage_pct": share(registered, homes) if shown_members is not None and shown_homes is not None else None,
+        "responses": disclose_count(responses, audience),
         "response_rate_pct": share(responses, registered * len(waves)) if enough and shown_members else None,
         "trust_mean": round(answers["trust_sum"] / responses, 2) if enough else None,
         "confidence_mean": round(answers["confidence_sum"] / responses, 2) if enough else None,
         "confident_pct": share(answers["confident"], responses) if enough else None,
-        "concerns": disclose_count(int(answers["concerns"]), _AUDIENCE),
+        "concerns": disclose_count(int(answers["concerns"]), audience),
         **crime,
         "imd2019_decile": _typical(lsoas["imd2019_decile"]),
         "imd2025_decile": _typical(lsoas["imd2025_decile"]),
@@ -267,12 +280,14 @@ def _typical(deciles: pd.Series) -> int | None:
     return int(known.median()) if len(known) else None
 
 
-def _priorities(answers: pd.Series) -> pd.DataFrame:
+def _priorities(answers: pd.Series, audience: Audience) -> pd.DataFrame:
     counts = pd.Series({t: int(answers[f"priority_{t}"]) for t in TOPICS}, name="respondents")
-    shown = disclose(counts, _AUDIENCE).values.drop("Total")
+    shown = disclose(counts, audience).values.drop("Total")
     responses = int(answers["responses"])
     table = pd.DataFrame({"topic": shown.index, "respondents": shown.to_numpy()})
-    table["share_pct"] = (100 * table["respondents"].astype("Float64") / responses).round(1) if responses else pd.NA
+    enough = responses >= RULES[audience].threshold
+    digits = 1 if audience is Audience.INTERNAL else 0
+    table["share_pct"] = (100 * table["respondents"].astype("Float64") / responses).round(digits) if enough else pd.NA
     return table.sort_values("respondents", ascending=False, na_position="last").reset_index(drop=True)
 
 

@@ -1,0 +1,11 @@
+"""Reports: figures computed in lpt (``content``) shown by thin notebooks, rendered to HTML (``render``).
+
+``lpt report ward CODE`` and ``lpt report force`` execute ``notebooks/ward_report.ipynb`` and
+``notebooks/force_overview.ipynb`` with papermill and publish HTML without code to the reports folder
+(lpt.settings.reports_dir), with an ``index.html`` linking every report.
+"""
+
+from lpt.reports.publish import force_report, ward_report
+from lpt.reports.render import render, write_index
+
+__all__ = ["force_report", "render", "ward_report", "write_index"]

@@ -1,0 +1,34 @@
+"""The two reports by name: which notebook, which parameters, which file in the reports folder.
+
+The CLI and (later) the parallel ``lpt report all`` call these, so a report's file name and
+parameters are decided once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lpt import settings
+from lpt.disclosure import Audience
+from lpt.reports.render import notebook_path, render
+
+__all__ = ["force_report", "ward_report"]
+
+
+def ward_report(db_url: str, user: str, ward: str, *, end: str | None = None,
+                audience: Audience | str = Audience.INTERNAL, reports_dir: Path | None = None) -> Path:
+    """Render ``notebooks/ward_report.ipynb`` for ``ward`` to ``ward-CODE-AUDIENCE[-END].html``."""
+    audience = Audience(audience)
+    folder = Path(reports_dir or settings.reports_dir())
+    name = f"ward-{ward}-{audience.value}" + (f"-{end}" if end else "") + ".html"
+    parameters = {"db_url": db_url, "user": user, "ward": ward, "end": end, "audience": audience.value}
+    title = f"Ward report {ward} ({audience.value})" + (f", to {end}" if end else "")
+    return render(notebook_path("ward_report"), parameters, folder / name, title=title)
+
+
+def force_report(db_url: str, user: str, *, end: str | None = None, reports_dir: Path | None = None) -> Path:
+    """Render ``notebooks/force_overview.ipynb`` to ``force[-END].html`` (internal audience)."""
+    folder = Path(reports_dir or settings.reports_dir())
+    name = "force" + (f"-{end}" if end else "") + ".html"
+    title = "Force overview" + (f", to {end}" if end else "")
+    return render(notebook_path("force_overview"), {"db_url": db_url, "user": user, "end": end}, folder / name, title=title)
