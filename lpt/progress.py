@@ -12,6 +12,9 @@ __all__ = ["progress_bar"]
 T = TypeVar("T")
 
 
-def progress_bar(items: Iterable[T], description: str, unit: str, progress: bool | None = None) -> Iterator[T]:
-    """Iterate ``items`` with a bar; ``progress`` None shows it only on a terminal."""
-    return iter(tqdm(items, desc=description, unit=unit, disable=None if progress is None else not progress))
+def progress_bar(items: Iterable[T], description: str, unit: str, progress: bool | None = None,
+                 total: int | None = None) -> Iterator[T]:
+    """Iterate ``items`` with a bar; ``progress`` None shows it only on a terminal; ``total``: the
+    number of items, when ``items`` has no length (e.g. ``as_completed``)."""
+    return iter(tqdm(items, desc=description, unit=unit, total=total,
+                     disable=None if progress is None else not progress))

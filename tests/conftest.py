@@ -100,3 +100,19 @@ def sample_store(bundled_store, tmp_path_factory):
     add_user(engine, get_user(engine, "admin"), "an1", name="Analyst", role="analyst")
     yield engine, synthetic
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def rendered(sample_store, tmp_path_factory):
+    """The ward report of E05011529 (internal and public) and the force overview, rendered through the
+    CLI into a temporary reports folder (test_reports.py and the browser test read them)."""
+    from lpt.cli import main
+
+    engine, _ = sample_store
+    folder = tmp_path_factory.mktemp("reports")
+    url = engine.url.render_as_string(hide_password=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LPT_REPORTS_DIR", str(folder))
+        for command in (["ward", "E05011529"], ["ward", "E05011529", "--audience", "public"], ["force"]):
+            assert main(["--db", url, "--user", "an1", "report", *command]) == 0
+    return folder

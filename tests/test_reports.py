@@ -21,19 +21,6 @@ FORCE_SECTIONS = ["Force headline figures", "Ward league table", "Confidence by 
 PEOPLE_FIGURES = ["Households on the address list", "Registered members", "Survey answers", "Concerns raised"]
 
 
-@pytest.fixture(scope="module")
-def rendered(sample_store, tmp_path_factory):
-    """The three reports rendered through the CLI into a temporary reports folder."""
-    engine, _ = sample_store
-    folder = tmp_path_factory.mktemp("reports")
-    url = engine.url.render_as_string(hide_password=False)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LPT_REPORTS_DIR", str(folder))
-        for command in (["ward", WARD], ["ward", WARD, "--audience", "public"], ["force"]):
-            assert main(["--db", url, "--user", "an1", "report", *command]) == 0
-    return folder
-
-
 def _row(text: str, label: str) -> str:
     """The value cell of a headline-table row."""
     found = re.search(rf"<th>{re.escape(label)}</th>\s*<td>(.*?)</td>", text, re.S)
@@ -145,3 +132,62 @@ def test_report_needs_a_user(sample_store, monkeypatch, tmp_path, capsys):
     assert main(["--db", engine.url.render_as_string(hide_password=False), "report", "force"]) == 1
     assert "--user" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+SAMPLE_WARDS = ["E05001699", "E05001714", "E05011528", "E05011529"]
+
+
+def _need_chromium() -> None:
+    """Skip (fail under CI, where make test installs it) when Debian's chromium is missing."""
+    import os
+    import shutil
+
+    if shutil.which("chromium") is None:
+        message = "chromium not found: install Debian's 'chromium' package (make test does so as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def test_pdf_of_a_report(rendered):
+    from lpt.reports.pdf import to_pdf
+
+    _need_chromium()
+    pdf = to_pdf(rendered / "force.html")
+    assert pdf == rendered / "force.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+
+def test_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch):
+    from lpt.errors import LPTError
+    from lpt.reports import pdf
+
+    page = tmp_path / "r.html"
+    page.write_text("<html><body>x</body></html>")
+    monkeypatch.setattr(pdf, "chromium_path", lambda: None)
+    with pytest.raises(LPTError, match="chromium"):
+        pdf.to_pdf(page)
+
+
+def test_report_all_renders_every_ward_in_parallel(sample_store, tmp_path, monkeypatch, capsys):
+    """``lpt report all`` with 2 processes on the four sample wards (the only ones with households;
+    crime covers every ward of the force) and one unknown ward, which fails on its own."""
+    from lpt.reports import batch
+
+    engine, _ = sample_store
+    wards = batch.force_wards(engine)
+    assert set(SAMPLE_WARDS) <= set(wards) and len(wards) > 50  # crime: the whole force
+    monkeypatch.setattr(batch, "force_wards", lambda engine: [*SAMPLE_WARDS, "E05999999"])
+    monkeypatch.setenv("LPT_REPORTS_DIR", str(tmp_path))
+    url = engine.url.render_as_string(hide_password=False)
+    assert main(["--db", url, "--user", "an1", "report", "all", "--processes", "2", "--audience", "public"]) == 1
+    out, err = capsys.readouterr()
+    assert "4 ward reports written" in out
+    assert "E05999999:" in err and "1 of 5 ward reports failed" in err
+    index = (tmp_path / "index.html").read_text()
+    for ward in SAMPLE_WARDS:
+        text = (tmp_path / f"ward-{ward}-public.html").read_text()
+        assert ">Headline figures<" in text and text.count('src="data:image/png;base64') == 2
+        assert "Street-level recommendations are for police use" in text
+        assert f'href="ward-{ward}-public.html"' in index
+    assert not list(tmp_path.rglob("*.ipynb"))

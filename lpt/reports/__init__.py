@@ -2,7 +2,9 @@
 
 ``lpt report ward CODE`` and ``lpt report force`` execute ``notebooks/ward_report.ipynb`` and
 ``notebooks/force_overview.ipynb`` with papermill and publish HTML without code to the reports folder
-(lpt.settings.reports_dir), with an ``index.html`` linking every report.
+(lpt.settings.reports_dir), with an ``index.html`` linking every report. ``--pdf`` also prints
+the HTML to PDF with headless Chromium (``pdf``). ``lpt report all`` renders every ward's report
+in parallel worker processes (``batch``).
 """
 
 from lpt.reports.publish import force_report, ward_report

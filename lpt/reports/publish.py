@@ -7,23 +7,32 @@ parameters are decided once.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from lpt import settings
 from lpt.disclosure import Audience
 from lpt.reports.render import notebook_path, render
 
-__all__ = ["force_report", "ward_report"]
+__all__ = ["force_report", "ward_report", "ward_report_title"]
+
+
+def ward_report_title(ward: str, audience: Audience | str, end: str | None = None) -> str:
+    """The title a ward report is listed under in the index."""
+    return f"Ward report {ward} ({Audience(audience).value})" + (f", to {end}" if end else "")
 
 
 def ward_report(db_url: str, user: str, ward: str, *, end: str | None = None,
-                audience: Audience | str = Audience.INTERNAL, reports_dir: Path | None = None) -> Path:
-    """Render ``notebooks/ward_report.ipynb`` for ``ward`` to ``ward-CODE-AUDIENCE[-END].html``."""
+                audience: Audience | str = Audience.INTERNAL, reports_dir: Path | None = None,
+                record: bool = True, kernel_manager: Any = None) -> Path:
+    """Render ``notebooks/ward_report.ipynb`` for ``ward`` to ``ward-CODE-AUDIENCE[-END].html``.
+
+    ``record`` and ``kernel_manager``: as for :func:`lpt.reports.render.render`."""
     audience = Audience(audience)
     folder = Path(reports_dir or settings.reports_dir())
     name = f"ward-{ward}-{audience.value}" + (f"-{end}" if end else "") + ".html"
     parameters = {"db_url": db_url, "user": user, "ward": ward, "end": end, "audience": audience.value}
-    title = f"Ward report {ward} ({audience.value})" + (f", to {end}" if end else "")
-    return render(notebook_path("ward_report"), parameters, folder / name, title=title)
+    return render(notebook_path("ward_report"), parameters, folder / name, title=ward_report_title(ward, audience, end),
+                  record=record, kernel_manager=kernel_manager)
 
 
 def force_report(db_url: str, user: str, *, end: str | None = None, reports_dir: Path | None = None) -> Path:

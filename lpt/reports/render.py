@@ -22,7 +22,7 @@ from nbconvert import HTMLExporter
 from lpt import settings
 from lpt.errors import LPTError
 
-__all__ = ["MANIFEST", "NOTEBOOKS", "notebook_path", "render", "write_index"]
+__all__ = ["MANIFEST", "NOTEBOOKS", "notebook_path", "record_reports", "render", "write_index"]
 
 NOTEBOOKS = settings.PROJECT_ROOT / "notebooks"
 """Folder of the report notebooks (``ward_report.ipynb``, ``force_overview.ipynb``)."""
@@ -39,11 +39,15 @@ def notebook_path(name: str) -> Path:
     return path
 
 
-def render(notebook: Path, parameters: dict[str, Any], out_html: Path, *, title: str | None = None) -> Path:
+def render(notebook: Path, parameters: dict[str, Any], out_html: Path, *, title: str | None = None,
+           record: bool = True, kernel_manager: Any = None) -> Path:
     """Execute ``notebook`` with ``parameters`` and write it as HTML without code to ``out_html``.
 
     The report is recorded in the folder's manifest (:data:`MANIFEST`) with ``title`` and the
-    time written, and the folder's index rewritten. Returns ``out_html``.
+    time written, and the folder's index rewritten; with ``record`` False neither is done (the
+    parallel ``lpt report all`` records every report once, in the parent, with :func:`record_reports`).
+    ``kernel_manager``: a started Jupyter kernel to run in, kept running afterwards (default: a new
+    kernel, shut down afterwards). Returns ``out_html``.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -55,15 +59,16 @@ def render(notebook: Path, parameters: dict[str, Any], out_html: Path, *, title:
         try:
             papermill.execute_notebook(
                 str(notebook), str(executed), parameters=parameters, kernel_name="python3", progress_bar=False,
-                cwd=str(Path(notebook).parent),
+                cwd=str(Path(notebook).parent), **({"km": kernel_manager} if kernel_manager is not None else {}),
             )
         except PapermillExecutionError as exc:
             raise LPTError(f"report {Path(notebook).name} failed: {exc.ename}: {exc.evalue}") from None
         resources = {"metadata": {"name": title or out_html.stem}}
         body, _ = _exporter().from_notebook_node(nbformat.read(executed, as_version=4), resources=resources)
     out_html.write_text(body, encoding="utf-8")
-    _record(out_html, title or out_html.stem)
-    write_index(out_html.parent)
+    if record:
+        record_reports(out_html.parent, {out_html.name: title or out_html.stem})
+        write_index(out_html.parent)
     return out_html
 
 
@@ -102,9 +107,10 @@ def _manifest(reports_dir: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
-def _record(out_html: Path, title: str) -> None:
-    """Add or update the report in its folder's manifest."""
-    entries = [e for e in _manifest(out_html.parent) if e["file"] != out_html.name]
+def record_reports(reports_dir: Path, titles: dict[str, str]) -> None:
+    """Add or update reports (file name in ``reports_dir`` -> title) in the folder's manifest, written now."""
+    reports_dir = Path(reports_dir)
+    entries = [e for e in _manifest(reports_dir) if e["file"] not in titles]
     written = datetime.now(UTC).isoformat(timespec="seconds")
-    entries.append({"file": out_html.name, "title": title, "written": written})
-    (out_html.parent / MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
+    entries.extend({"file": name, "title": title, "written": written} for name, title in titles.items())
+    (reports_dir / MANIFEST).write_text(json.dumps(entries, indent=1), encoding="utf-8")
