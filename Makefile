@@ -20,6 +20,9 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/linkage.py
 	$(VENV)/bin/python benchmarks/ingest.py
 	$(VENV)/bin/python benchmarks/backtest.py
+	$(VENV)/bin/python benchmarks/build.py
+	$(VENV)/bin/python benchmarks/profile.py
+	$(VENV)/bin/python benchmarks/reports.py
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
