@@ -382,11 +382,7 @@ def _batch(connection: Connection, kind: RecordKind, path: str, fingerprint: str
             kind=kind.name,
             source_path=path,
             fingerprint=fingerprint,
-            rows_read=report.read,
-            rows_stored=report.stored,
-            rows_duplicate=report.duplicates,
-            rows_rejected=report.rejected,
-            rows_replaced=report.replaced,
+            **report.batch_counts(),
             imported_at=datetime.now(UTC),
         )
     ).inserted_primary_key[0]

@@ -174,11 +174,7 @@ def _store(
             month=month,
             source_path=parsed.path,
             fingerprint=fingerprint,
-            rows_read=report.read,
-            rows_stored=report.stored,
-            rows_duplicate=report.duplicates,
-            rows_rejected=report.rejected,
-            rows_replaced=report.replaced,
+            **report.batch_counts(),
             imported_at=datetime.now(UTC),
             active=True,
         )

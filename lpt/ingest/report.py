@@ -25,6 +25,16 @@ class FileReport:
     replaced: int = 0
     error: str | None = None
 
+    def batch_counts(self) -> dict[str, int]:
+        """The counts as the ``rows_*`` columns of a batch table (crime_batches, community_batches)."""
+        return {
+            "rows_read": self.read,
+            "rows_stored": self.stored,
+            "rows_duplicate": self.duplicates,
+            "rows_rejected": self.rejected,
+            "rows_replaced": self.replaced,
+        }
+
 
 @dataclass
 class ImportReport:
