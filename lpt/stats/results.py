@@ -18,7 +18,8 @@ from lpt.census import adult_age_counts, ethnic_counts
 from lpt.disclosure import Audience, disclose_count
 from lpt.stats import change, hotspots, peers, representation, weighting
 from lpt.stats.microdata import registered_members
-from lpt.store.queries import ward_crime_counts
+from lpt.store.queries import read_table, ward_crime_counts
+from lpt.store.schema import ref_lsoa21
 
 __all__ = [
     "confidence_changes",
@@ -69,7 +70,7 @@ def representation_of(
     """
     granted = authorize(engine, caller, _ACTION, purpose=purpose, area=area)
     people = registered_members(engine, on, granted.wards)
-    lookup = weighting.load_inputs(engine, []).areas.set_index("lsoa21_code")["ward_code"]
+    lookup = _lsoa_wards(engine).set_index("lsoa21_code")["ward_code"]
     table = representation.representation(people, adult_age_counts(engine), ethnic_counts(engine), lookup)
     named = representation.least_represented(table, k=k)
     return _released(engine, granted, named, ["people"], len(people))
@@ -85,7 +86,7 @@ def low_confidence_hotspots(engine: Engine, caller: User, *, purpose: str, area:
     granted = authorize(engine, caller, _ACTION, purpose=purpose, area=area)
     table = hotspots.low_confidence_hotspots(engine, wave=wave)
     if granted.wards is not None:
-        lsoas = weighting.load_inputs(engine, []).areas
+        lsoas = _lsoa_wards(engine)
         mine = set(lsoas.loc[lsoas["ward_code"].isin(granted.wards), "lsoa21_code"])
         table = table[table["code"].isin(mine)]
     return _released(engine, granted, table.reset_index(drop=True), ["answers"], int(table["answers"].sum()))
@@ -99,6 +100,11 @@ def crime_changes(engine: Engine, *, level: str = "ward", compare: str = "quarte
 def peer_wards(engine: Engine, k: int = 7) -> pd.DataFrame:
     """Each ward's most similar wards by deprivation, population mix and crime (public data)."""
     return peers.peer_groups(peers.load_ward_features(engine), k=k)
+
+
+def _lsoa_wards(engine: Engine) -> pd.DataFrame:
+    """LSOA 2021 -> ward: columns ``lsoa21_code``, ``ward_code``."""
+    return read_table(engine, ref_lsoa21, ["lsoa21_code", "ward_code"])
 
 
 def _released(engine: Engine, granted: Authorized, table: pd.DataFrame, counts: list[str], records: int) -> pd.DataFrame:

@@ -72,7 +72,7 @@ def rejected_rows(engine: Engine, *, include_replaced: bool = False) -> pd.DataF
     community = community_rejects_listed(engine).assign(force=None, month=None, raw_values=None)
     if not include_replaced:
         community = community[community["active"]]
-    return pd.concat([_frame(engine, crime), community[crime.selected_columns.keys()]], ignore_index=True)
+    return pd.concat([read_query(engine, crime), community[crime.selected_columns.keys()]], ignore_index=True)
 
 
 def crime_summary(engine: Engine) -> pd.DataFrame:
@@ -95,13 +95,13 @@ def crime_summary(engine: Engine) -> pd.DataFrame:
         .group_by(crimes.c.force, crimes.c.month)
         .order_by(crimes.c.force, crimes.c.month)
     )
-    return _frame(engine, query)
+    return read_query(engine, query)
 
 
 def read_table(engine: Engine, table: Table, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Every row of ``table``; columns as documented in :mod:`lpt.store.schema` (all, or ``columns``)."""
     selected = [table.c[c] for c in columns] if columns else list(table.c)
-    return _frame(engine, select(*selected))
+    return read_query(engine, select(*selected))
 
 
 def boundaries(engine: Engine, dataset: str) -> gpd.GeoDataFrame:
@@ -109,7 +109,7 @@ def boundaries(engine: Engine, dataset: str) -> gpd.GeoDataFrame:
 
     Columns: ``code``, ``name``, ``geometry`` (EPSG:4326).
     """
-    frame = _frame(
+    frame = read_query(
         engine,
         select(ref_boundaries.c.code, ref_boundaries.c.name, ref_boundaries.c.geometry).where(
             ref_boundaries.c.dataset == dataset
@@ -138,7 +138,7 @@ def streets(engine: Engine) -> pd.DataFrame:
         .where(crime_links.c.lsoa21_code.is_not(None), crime_links.c.street_name.is_not(None))
         .group_by(*columns)
     )
-    points = _frame(engine, query)
+    points = read_query(engine, query)
     key = ["lsoa21_code", "street_name"]
     totals = points.groupby(key)["records"].sum()
     order = [*key, "records", "longitude", "latitude"]  # ties go to the westmost, then southmost point
@@ -174,7 +174,7 @@ def ward_crime_counts(engine: Engine) -> pd.DataFrame:
         )
         .order_by(crime_links.c.ward_code, crimes.c.month)
     )
-    return _frame(engine, query)
+    return read_query(engine, query)
 
 
 def lsoa_crime_counts(engine: Engine) -> pd.DataFrame:
@@ -190,7 +190,7 @@ def lsoa_crime_counts(engine: Engine) -> pd.DataFrame:
         .group_by(crime_links.c.lsoa21_code, crimes.c.month, crimes.c.crime_type)
         .order_by(crime_links.c.lsoa21_code, crimes.c.month, crimes.c.crime_type)
     )
-    return _frame(engine, query)
+    return read_query(engine, query)
 
 
 #: Postcodes have no month; their rows in the quality report carry this one.
@@ -240,7 +240,7 @@ def _crime_quality(engine: Engine) -> list[pd.DataFrame]:
         crime_links.c.unlinked_reason,
         crime_links.c.lsoa_rule,
     ]
-    crime = _frame(
+    crime = read_query(
         engine,
         select(*groups, func.count().label("rows"))
         .outerjoin(crime_links, crime_links.c.record_id == crimes.c.id)
@@ -251,7 +251,7 @@ def _crime_quality(engine: Engine) -> list[pd.DataFrame]:
     linked = crime[crime["unlinked_reason"].isna() & ~not_linked]
     flagged = crime[crime["outside_force_area"].fillna(False).astype(bool)]
     unlinked = crime[crime["unlinked_reason"].notna() | not_linked]
-    rejects = _frame(
+    rejects = read_query(
         engine,
         select(
             crime_batches.c.force,
@@ -274,7 +274,7 @@ def _crime_quality(engine: Engine) -> list[pd.DataFrame]:
 def _postcode_quality(engine: Engine) -> list[pd.DataFrame]:
     """Quality rows of the stored postcodes: linked by rule, large users flagged, unlinked."""
     groups = [ref_postcodes.c.is_large_user, postcode_links.c.rule, postcode_links.c.unlinked_reason]
-    postcodes = _frame(
+    postcodes = read_query(
         engine,
         select(*groups, func.count().label("rows"))
         .outerjoin(postcode_links, postcode_links.c.postcode == ref_postcodes.c.postcode)
@@ -335,7 +335,3 @@ def quality_summary(engine: Engine) -> pd.DataFrame:
 def _count_where(condition):
     return func.sum(case((condition, 1), else_=0))
 
-
-def _frame(engine: Engine, query) -> pd.DataFrame:
-    """Every query here ends in this; :func:`lpt.store.frames.read_query` is shared with ``store.community``."""
-    return read_query(engine, query)

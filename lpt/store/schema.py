@@ -68,6 +68,15 @@ __all__ = [
 
 metadata = MetaData()
 
+
+def _batch_columns() -> list[Column]:
+    """What every import batch table records: the file's fingerprint, its counts (lpt.ingest.report) and when."""
+    return [
+        Column("fingerprint", String(64), nullable=False),  # sha256 of the file's data rows, order-free
+        *(Column(f"rows_{count}", Integer, nullable=False) for count in ("read", "stored", "duplicate", "rejected", "replaced")),
+        Column("imported_at", DateTime(timezone=True), nullable=False),
+    ]
+
 #: 64-bit identity that is still SQLite's fast rowid alias.
 ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -81,13 +90,7 @@ crime_batches = Table(
     Column("force", String(200), nullable=False),  # 'Reported by' of the file
     Column("month", String(7), nullable=False),  # YYYY-MM
     Column("source_path", Text, nullable=False),
-    Column("fingerprint", String(64), nullable=False),  # sha256 of the file's data rows, order-free
-    Column("rows_read", Integer, nullable=False),
-    Column("rows_stored", Integer, nullable=False),
-    Column("rows_duplicate", Integer, nullable=False),
-    Column("rows_rejected", Integer, nullable=False),
-    Column("rows_replaced", Integer, nullable=False),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
+    *_batch_columns(),
     Column("active", Boolean, nullable=False),
     Column("superseded_by", ID, ForeignKey("crime_batches.id"), nullable=True),
     Index(
@@ -314,13 +317,7 @@ community_batches = Table(
     Column("id", ID, primary_key=True, autoincrement=True),
     Column("kind", String(20), nullable=False),  # households, members, surveys, visits
     Column("source_path", Text, nullable=False),
-    Column("fingerprint", String(64), nullable=False),  # sha256 of the file's data rows, order-free
-    Column("rows_read", Integer, nullable=False),
-    Column("rows_stored", Integer, nullable=False),
-    Column("rows_duplicate", Integer, nullable=False),
-    Column("rows_rejected", Integer, nullable=False),
-    Column("rows_replaced", Integer, nullable=False),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
+    *_batch_columns(),
     Index("ix_community_batches_kind_fingerprint", "kind", "fingerprint"),
 )
 
