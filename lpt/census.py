@@ -6,6 +6,9 @@ groups. Adults by age band: the mid-2020 single-year estimates, which are on
 LSOA 2011; each 2011 LSOA's count is shared equally among the 2021 LSOAs it
 became (a split) and summed where several merged, so counts add up to the
 same total on either geography.
+
+Both are reused in apps and report workers (lpt.store.reuse): reading and reshaping
+the 53,000 single-year rows takes about 0.4 s.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from lpt.store.frames import read_query
+from lpt.store.reuse import reused
 from lpt.store.schema import ref_census, ref_lsoa11_lsoa21
 from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS
 
@@ -27,6 +31,7 @@ def _dataset(engine: Engine, name: str) -> pd.DataFrame:
     return read_query(engine, query)
 
 
+@reused
 def ethnic_counts(engine: Engine) -> pd.DataFrame:
     """Residents per LSOA 2021 (index ``lsoa21_code``) and broad ethnic group (columns :data:`ETHNIC_GROUPS`)."""
     table = _dataset(engine, "ethnic_group_2021")
@@ -35,6 +40,7 @@ def ethnic_counts(engine: Engine) -> pd.DataFrame:
     return wide.reindex(columns=list(ETHNIC_GROUPS)).fillna(0).rename_axis(index="lsoa21_code", columns=None)
 
 
+@reused
 def adult_age_counts(engine: Engine) -> pd.DataFrame:
     """Adults (18+) per LSOA 2021 (index ``lsoa21_code``) and age band (columns :data:`AGE_BANDS`), mid-2020."""
     table = _dataset(engine, "population_age_mid2020")

@@ -104,8 +104,11 @@ def sample_store(bundled_store, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def rendered(sample_store, tmp_path_factory):
-    """The ward report of E05011529 (internal and public) and the force overview, rendered through the
-    CLI into a temporary reports folder (test_reports.py and the browser test read them)."""
+    """The ward report of E05011529 (internal and public) and the force overview (with its PDF where
+    Debian's chromium is installed), rendered through the CLI into a temporary reports folder
+    (test_reports.py and the browser test read them)."""
+    import shutil
+
     from lpt.cli import main
 
     engine, _ = sample_store
@@ -113,6 +116,7 @@ def rendered(sample_store, tmp_path_factory):
     url = engine.url.render_as_string(hide_password=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LPT_REPORTS_DIR", str(folder))
-        for command in (["ward", "E05011529"], ["ward", "E05011529", "--audience", "public"], ["force"]):
+        pdf = ["--pdf"] if shutil.which("chromium") else []
+        for command in (["ward", "E05011529"], ["ward", "E05011529", "--audience", "public"], ["force", *pdf]):
             assert main(["--db", url, "--user", "an1", "report", *command]) == 0
     return folder

@@ -26,6 +26,7 @@ from lpt.forecast.model import expected_counts
 from lpt.harm import harm_weights
 from lpt.store.frames import read_query
 from lpt.store.queries import streets as street_places
+from lpt.store.reuse import reused
 from lpt.store.schema import insight_crime, insight_households, insight_lsoa, insight_members, insight_responses
 from lpt.vocab import TOPIC_LABELS, TOPICS
 
@@ -63,6 +64,7 @@ def load_config(path: Path = _FILE) -> ScoreConfig:
     )
 
 
+@reused
 def score_streets(engine: Engine, config: ScoreConfig | None = None) -> pd.DataFrame:
     """Every street of the force, scored.
 

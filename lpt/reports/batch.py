@@ -7,13 +7,13 @@ force area (:func:`force_wards`).
 Lean: each worker process starts one Jupyter kernel and runs its wards' notebooks in it, one
 after another, so the imports (pandas, geopandas, statsmodels, matplotlib: about 3 s) and kernel
 start-up are paid once per worker, not once per ward. The ward notebook sets every name it uses
-from its parameters, so nothing of one ward carries into the next. In those kernels (only there,
-for the one run of ``lpt report all``) the force-wide computations that do not depend on the ward
-or the user are done once and shared (:func:`share_force_wide`): the street scores behind the
-recommendations and the similar wards. Access checks and the audit log still run per ward. Workers render without
-touching the reports folder's manifest; the parent records every report and writes the index
-once at the end (so parallel workers never race on ``reports.json``). A ward that fails is
-reported with its error; the others are still written.
+from its parameters, so nothing of one ward carries into the next. In those kernels the
+force-wide results that depend on neither the ward nor the user (street scores, census counts,
+similar wards, change in crime) are computed once and reused (lpt.store.reuse); access checks
+and the audit log still run per ward. Workers render without touching the reports folder's
+manifest; the parent records every report and writes the index once at the end (so parallel
+workers never race on ``reports.json``). A ward that fails is reported with its error; the
+others are still written.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from lpt.reports.publish import ward_report, ward_report_title
 from lpt.reports.render import record_reports, write_index
 from lpt.store.schema import insight_crime, insight_households, insight_lsoa
 
-__all__ = ["AllReports", "all_ward_reports", "force_wards", "share_force_wide"]
+__all__ = ["AllReports", "all_ward_reports", "force_wards"]
 
 
 @dataclass
@@ -118,42 +118,13 @@ def _kernel() -> Any:
         client.start_channels()
         try:
             client.wait_for_ready(timeout=60)
-            reply = client.execute_interactive("from lpt.reports.batch import share_force_wide; share_force_wide()",
+            reply = client.execute_interactive("from lpt.store.reuse import enable_reuse; enable_reuse()",
                                                timeout=120, output_hook=lambda message: None)
             if reply["content"]["status"] != "ok":
                 raise LPTError(f"report kernel set-up failed: {reply['content'].get('evalue')}")
         finally:
             client.stop_channels()
     return _KERNEL
-
-
-def share_force_wide() -> None:
-    """In this process, compute the street scores (``score_streets``, behind every ward's recommended
-    streets) and the similar wards (``peer_wards``) once per database and reuse them.
-
-    Only for the kernels of one ``lpt report all`` run, which sees the store as it was when the run
-    started: neither result depends on the ward or on the user, and the access check and audit entry
-    of each ward's recommendations are still made (they are outside these functions).
-    """
-    from lpt.priorities import recommend
-    from lpt.stats import results
-
-    def shared(function):
-        if getattr(function, "_lpt_shared", False):
-            return function
-        memo: dict = {}
-
-        def wrapper(engine, *args, **kwargs):
-            key = (engine.url.render_as_string(hide_password=False), args, tuple(sorted(kwargs.items())))
-            if key not in memo:
-                memo[key] = function(engine, *args, **kwargs)
-            return memo[key].copy()
-
-        wrapper._lpt_shared = True
-        return wrapper
-
-    recommend.score_streets = shared(recommend.score_streets)
-    results.peer_wards = shared(results.peer_wards)
 
 
 def _render_ward(db_url: str, user: str, ward: str, end: str | None, audience: str, folder: str) -> Path:

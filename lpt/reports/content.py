@@ -219,7 +219,7 @@ def ward_map(engine: Engine, ward: str, recommended: pd.DataFrame | None = None)
     if recommended is not None and len(recommended):
         import geopandas as gpd
 
-        points = streets(engine).merge(
+        points = streets(engine, [ward]).merge(
             recommended.rename(columns={"street": "street_name"})[["rank", "street_name", "lsoa21_code"]],
             on=["lsoa21_code", "street_name"],
         )

@@ -17,8 +17,9 @@ from lpt.access.guard import MINE, Area, Authorized, User, authorize, record_acc
 from lpt.census import adult_age_counts, ethnic_counts
 from lpt.disclosure import Audience, disclose_count
 from lpt.stats import change, hotspots, peers, representation, weighting
-from lpt.stats.microdata import registered_members
+from lpt.stats.microdata import registered_members, respondents
 from lpt.store.queries import read_table, ward_crime_counts
+from lpt.store.reuse import reused
 from lpt.store.schema import ref_lsoa21
 
 __all__ = [
@@ -56,7 +57,7 @@ def confidence_changes(
     Columns: as lpt.stats.change.confidence_change (``n`` and ``previous_n`` after disclosure control).
     """
     granted = authorize(engine, caller, _ACTION, purpose=purpose, area=area)
-    answers = weighting.load_inputs(engine, granted.wards).respondents
+    answers = respondents(engine, granted.wards)
     table = change.confidence_change(answers, level=level, compare=compare)
     return _released(engine, granted, table, ["n", "previous_n"], len(answers))
 
@@ -92,11 +93,13 @@ def low_confidence_hotspots(engine: Engine, caller: User, *, purpose: str, area:
     return _released(engine, granted, table.reset_index(drop=True), ["answers"], int(table["answers"].sum()))
 
 
+@reused
 def crime_changes(engine: Engine, *, level: str = "ward", compare: str = "quarter") -> pd.DataFrame:
     """Crime per ward (or district) this quarter against the previous quarter or year (public data)."""
     return change.crime_change(ward_crime_counts(engine), level=level, compare=compare)
 
 
+@reused
 def peer_wards(engine: Engine, k: int = 7) -> pd.DataFrame:
     """Each ward's most similar wards by deprivation, population mix and crime (public data)."""
     return peers.peer_groups(peers.load_ward_features(engine), k=k)

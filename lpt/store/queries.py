@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -119,8 +119,8 @@ def boundaries(engine: Engine, dataset: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
 
 
-def streets(engine: Engine) -> pd.DataFrame:
-    """Streets and places, one row per street key (LSOA 2021 code, street name).
+def streets(engine: Engine, wards: Iterable[str] | None = None) -> pd.DataFrame:
+    """Streets and places, one row per street key (LSOA 2021 code, street name), of ``wards`` (None: all).
 
     Columns: ``lsoa21_code``, ``street_name``, ``is_place``, ``longitude`` and
     ``latitude`` (the key's most used snap point: its representative point),
@@ -138,6 +138,8 @@ def streets(engine: Engine) -> pd.DataFrame:
         .where(crime_links.c.lsoa21_code.is_not(None), crime_links.c.street_name.is_not(None))
         .group_by(*columns)
     )
+    if wards is not None:
+        query = query.where(crime_links.c.ward_code.in_(sorted(wards)))
     points = read_query(engine, query)
     key = ["lsoa21_code", "street_name"]
     totals = points.groupby(key)["records"].sum()
