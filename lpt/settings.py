@@ -21,6 +21,10 @@ Settings
     The LPT user the command line acts as.
 ``LPT_REPORTS_DIR``
     Where ``lpt report`` writes HTML reports and their index. Unset: ``reports/`` at the project root.
+``LPT_APP_URL``
+    The apps' address as users reach it (app links start with it). Unset: ``http://127.0.0.1:8866``.
+``LPT_TILE_URL``
+    A ``{z}/{x}/{y}`` tile server for the apps' maps. Unset: no base map (works offline).
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ __all__ = [
     "current_user",
     "database_url",
     "reports_dir",
+    "app_url",
+    "tile_url",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -91,9 +97,7 @@ def harm_weights_file() -> Path:
 
 def retention_days() -> int:
     """Days personal data is kept after a member opts out, and door-knocking records after the visit:
-    ``LPT_HARM_WEIGHTS``
-    CSV of harm weights per crime category. Unset: ``data/harm_weights.csv``.
-``LPT_RETENTION_DAYS``, else 730 (two years)."""
+    ``LPT_RETENTION_DAYS``, else 730 (two years)."""
     return int(os.environ.get("LPT_RETENTION_DAYS") or 730)
 
 
@@ -119,3 +123,16 @@ def reports_dir() -> Path:
     including the database URL, into those).
     """
     return Path(os.environ.get("LPT_REPORTS_DIR") or PROJECT_ROOT / "reports")
+
+
+def app_url() -> str:
+    """Where ``lpt serve`` serves the apps, as users reach it (the start of every app link):
+    ``LPT_APP_URL``, else ``http://127.0.0.1:8866``. Behind a proxy, set it to the public address."""
+    return (os.environ.get("LPT_APP_URL") or "http://127.0.0.1:8866").rstrip("/")
+
+
+def tile_url() -> str | None:
+    """Map tiles for the apps' maps: ``LPT_TILE_URL`` (an ``{z}/{x}/{y}`` template of the force's own
+    tile server), else none: the maps then draw boundaries and points on a plain background and
+    never ask the internet for anything."""
+    return os.environ.get("LPT_TILE_URL") or None

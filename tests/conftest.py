@@ -120,3 +120,39 @@ def rendered(sample_store, tmp_path_factory):
         for command in (["ward", "E05011529"], ["ward", "E05011529", "--audience", "public"], ["force", *pdf]):
             assert main(["--db", url, "--user", "an1", "report", *command]) == 0
     return folder
+
+
+OFFICER_WARD, OTHER_WARD = "E05011529", "E05011528"
+
+
+@pytest.fixture(scope="session")
+def officer_store(sample_store, tmp_path_factory):
+    """A copy of the sample store (apps write actions and shares; the sample stays read-only) with
+    team 'hull-central' (officer 'pc-central' on ward E05011529, supervisor 'sgt-central'),
+    team 'hull-west' (officer 'pc-west' on E05011528) and officer 'pc-solo' (no team).
+    Returns (engine, url)."""
+    import sqlite3
+
+    from lpt.access.users import add_team, add_user, get_user
+
+    engine, _ = sample_store
+    path = tmp_path_factory.mktemp("officer") / "lpt.sqlite"
+    source = engine.raw_connection()  # SQLite's backup API: copying the file with open()/close() from this
+    try:  # process would drop SQLite's POSIX locks on it (sqlite.org/howtocorrupt.html, 2.2)
+        with sqlite3.connect(path) as target:
+            source.driver_connection.backup(target)
+    finally:
+        source.close()
+    url = f"sqlite:///{path}"
+    copy = open_store(url)
+    admin = get_user(copy, "admin")
+    add_team(copy, admin, "hull-central", "Hull Central neighbourhood team")
+    add_team(copy, admin, "hull-west", "Hull West neighbourhood team")
+    add_user(copy, admin, "pc-central", name="PC Central", role="officer", areas=[("ward", OFFICER_WARD)],
+             team_id="hull-central")
+    add_user(copy, admin, "sgt-central", name="Sgt Central", role="supervisor", areas=[("ward", OFFICER_WARD)],
+             team_id="hull-central")
+    add_user(copy, admin, "pc-west", name="PC West", role="officer", areas=[("ward", OTHER_WARD)], team_id="hull-west")
+    add_user(copy, admin, "pc-solo", name="PC Solo", role="officer", areas=[("ward", OFFICER_WARD)])
+    yield copy, url
+    copy.dispose()

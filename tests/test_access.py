@@ -4,8 +4,10 @@ The store holds the tiny reference release of tests/reference_files.py (wards
 North E05000001 and South E05000002 of force area E23000001) and a small
 community export with residents in both wards. Each role has a user covering
 North only. Allowed reads must return data from North only; forbidden ones
-must raise PermissionDenied and leave a 'refused' audit entry. Runs on SQLite
-and PostgreSQL.
+must raise PermissionDenied and leave a 'refused' audit entry. The matrix store
+also holds a street with crime in each ward and its insight tables, for the
+officer app's area reads (priority streets, residents' priority areas). Runs on
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -26,11 +28,16 @@ from lpt.access.permissions import ROLES, grant
 from lpt.access.tokens import issue_app_token, verify_app_token
 from lpt.access.users import add_team, add_user, change_user, disable_user, get_user, list_users
 from lpt.ingest.community import import_community_files
+from lpt.ingest.crime import import_crime_files
 from lpt.ingest.reference import import_reference
+from lpt.insight.maps import priority_areas
+from lpt.insight.refresh import refresh
 from lpt.linkage.link import link_all
+from lpt.priorities.streets import area_streets
 from lpt.store import open_store
 from lpt.store.tempserver import create_database
 from tests.community_files import row, write_export
+from tests.policeuk_files import crime_row, write_street_file
 from tests.reference_files import write_reference
 
 NORTH, SOUTH = "E05000001", "E05000002"
@@ -74,6 +81,14 @@ def access_store(request, tmp_path_factory):
     else:
         url = create_database(request.getfixturevalue("postgres_server"), f"t_{uuid.uuid4().hex[:16]}")
     engine = _populated(url, folder)
+    crime = [
+        crime_row(LSOA_code="E01000001", Location="On or near Mill Lane", Longitude="-1.505", Latitude="52.405"),
+        crime_row(LSOA_code="E01000003", Location="On or near High Street", Longitude="-1.485", Latitude="52.405",
+                  Crime_ID="b" * 64),
+    ]
+    assert not import_crime_files(engine, [write_street_file(folder / "2025-03-test-street.csv", crime)], progress=False).failed
+    link_all(engine)
+    refresh(engine)
     yield engine
     engine.dispose()
 
@@ -92,7 +107,10 @@ def _refusals(engine, user_id: str, action: str) -> int:
     return len(entries)
 
 
-MATRIX = [(role, where, action) for role in ROLES for where in ("own", "other") for action in PERSONAL_DATA_FUNCTIONS]
+#: Every area read of personal data or of figures derived from it, by the action its grant is named after:
+#: lpt.access.data's functions and the officer app's (priority streets, residents' priority areas).
+AREA_READS = {**PERSONAL_DATA_FUNCTIONS, "recommendations": area_streets, "area_profile": priority_areas}
+MATRIX = [(role, where, action) for role in ROLES for where in ("own", "other") for action in AREA_READS]
 
 
 @pytest.mark.parametrize(("role", "where", "action"), MATRIX)
@@ -101,7 +119,7 @@ def test_matrix_role_area_function(access_store, role, where, action):
     area = OWN if where == "own" else OTHER
     permission = grant(role, action)
     allowed = permission is not None and (permission.scope == "force" or where == "own")
-    read = PERSONAL_DATA_FUNCTIONS[action]
+    read = AREA_READS[action]
     if not allowed:
         before = _refusals(access_store, caller.user_id, action)
         with pytest.raises(PermissionDenied):
@@ -120,7 +138,7 @@ def test_matrix_role_area_function(access_store, role, where, action):
 
 
 def test_matrix_size():
-    assert len(MATRIX) == len(ROLES) * 2 * len(PERSONAL_DATA_FUNCTIONS) == 50
+    assert len(MATRIX) == len(ROLES) * 2 * len(AREA_READS) == 70
 
 
 def test_officer_sees_key_contacts_of_own_wards_only(access_store):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -76,4 +77,6 @@ def test_app_link_token_names_the_user(db, capsys):
     _run([*db, "users", "add", "ada", "--name", "Ada", "--role", "admin"], capsys)
     _run([*db, "--user", "ada", "users", "add", "pc1", "--name", "PC", "--role", "officer", "--ward", "E05000001"], capsys)
     code, out, _ = _run([*db, "--user", "ada", "users", "link", "pc1"], capsys)
-    assert code == 0 and verify_app_token(out.strip(), "officer", b"cli test secret") == "pc1"
+    link = urlparse(out.strip())
+    assert code == 0 and link.path == "/voila/render/officer.ipynb"
+    assert verify_app_token(parse_qs(link.query)["token"][0], "officer", b"cli test secret") == "pc1"

@@ -3,58 +3,27 @@ the charts show, and a full-page screenshot is kept in tests/artifacts/ (gitigno
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
+from tests.browser import ARTIFACTS, chromium
 
-import pytest
-
-from lpt.reports.pdf import CHROMIUM_ARGS
-
-ARTIFACTS = Path(__file__).parent / "artifacts"
 WARD = "E05011529"
 
 
-def _browser_or_skip():
-    """Playwright's sync API, or a skip (a failure under CI, where make test installs both)."""
-    missing = []
-    if shutil.which("chromium") is None:
-        missing.append("Debian's 'chromium' package (make test installs it as root)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-        missing.append("the Python package 'playwright' (pip install -e '.[test]')")
-    if missing:
-        message = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return sync_playwright
-
-
 def test_ward_report_shows_its_map_and_charts_in_chromium(rendered):
-    sync_playwright = _browser_or_skip()
     report = rendered / f"ward-{WARD}-internal.html"
-    ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / f"ward-{WARD}-internal.png"
     screenshot.unlink(missing_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(report.as_uri(), wait_until="load")
-            page.wait_for_function("Array.from(document.images).every(i => i.complete)")
-            shown = page.eval_on_selector_all(
-                "img",
-                """images => images.map(i => ({width: i.naturalWidth, height: i.naturalHeight,
-                                               visible: i.getBoundingClientRect().width > 0}))""",
-            )
-            for heading in ("Map of the ward", "Crime and ASB with harm"):
-                assert page.get_by_role("heading", name=heading).is_visible(), heading
-            page.screenshot(path=str(screenshot), full_page=True)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(report.as_uri(), wait_until="load")
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+        shown = page.eval_on_selector_all(
+            "img",
+            """images => images.map(i => ({width: i.naturalWidth, height: i.naturalHeight,
+                                           visible: i.getBoundingClientRect().width > 0}))""",
+        )
+        for heading in ("Map of the ward", "Crime and ASB with harm"):
+            assert page.get_by_role("heading", name=heading).is_visible(), heading
+        page.screenshot(path=str(screenshot), full_page=True)
     drawn = [i for i in shown if i["width"] > 0 and i["height"] > 0 and i["visible"]]
     assert len(drawn) >= 2, shown  # the crime trend chart and the ward map
     assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 50_000

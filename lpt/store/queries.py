@@ -104,17 +104,17 @@ def read_table(engine: Engine, table: Table, columns: Sequence[str] | None = Non
     return read_query(engine, select(*selected))
 
 
-def boundaries(engine: Engine, dataset: str) -> gpd.GeoDataFrame:
-    """Polygons of one boundary dataset (``lsoa21_boundaries``, ``ward_boundaries``).
+def boundaries(engine: Engine, dataset: str, codes: Iterable[str] | None = None) -> gpd.GeoDataFrame:
+    """Polygons of one boundary dataset (``lsoa21_boundaries``, ``ward_boundaries``), of ``codes`` (None: all).
 
     Columns: ``code``, ``name``, ``geometry`` (EPSG:4326).
     """
-    frame = read_query(
-        engine,
-        select(ref_boundaries.c.code, ref_boundaries.c.name, ref_boundaries.c.geometry).where(
-            ref_boundaries.c.dataset == dataset
-        ),
+    query = select(ref_boundaries.c.code, ref_boundaries.c.name, ref_boundaries.c.geometry).where(
+        ref_boundaries.c.dataset == dataset
     )
+    if codes is not None:
+        query = query.where(ref_boundaries.c.code.in_(sorted(codes)))
+    frame = read_query(engine, query)
     geometry = shapely.from_wkb(frame.pop("geometry").to_numpy())
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
 

@@ -64,6 +64,7 @@ __all__ = [
     "insight_responses",
     "insight_refreshes",
     "actions",
+    "shared_priorities",
 ]
 
 metadata = MetaData()
@@ -579,4 +580,24 @@ actions = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(40), nullable=False),  # user ID of the last change
     Index("ix_actions_ward_status", "ward_code", "status"),
+)
+
+
+# --- Sharing (lpt.priorities.sharing) ------------------------------------------
+
+#: Streets an officer shared with their team as priorities (the supervisor's view):
+#: who shared it (``shared_by``, a user ID) and when, the street key with its ward,
+#: and an optional ``note`` saying why.
+shared_priorities = Table(
+    "shared_priorities",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("team_id", String(40), ForeignKey("teams.team_id"), nullable=False),
+    Column("shared_by", String(40), nullable=False),  # user ID
+    Column("shared_at", DateTime(timezone=True), nullable=False),
+    Column("ward_code", String(9), nullable=False),
+    Column("lsoa21_code", String(9), nullable=False),
+    Column("street_name", Text, nullable=False),
+    Column("note", Text, nullable=True),
+    Index("ix_shared_priorities_team", "team_id"),
 )

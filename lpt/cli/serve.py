@@ -1,0 +1,33 @@
+"""``lpt serve``: the officers' apps (Voila) on this machine, until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_parser"]
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """``lpt serve [--port N] [--pool N]``."""
+    from lpt.apps.serve import DEFAULT_PORT
+
+    serve = commands.add_parser("serve", help="serve the officers' apps on 127.0.0.1 (links: lpt users link USER)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument("--pool", type=int, default=1, help="preheated kernels kept ready per app (default 1)")
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from lpt import settings
+    from lpt.apps.serve import serve, stop, wait_until_up
+    from lpt.apps.session import APPS
+
+    url = settings.database_url(args.db)
+    process = serve(url, port=args.port, pool=args.pool)
+    try:
+        wait_until_up(process, args.port)
+        print(f"LPT apps ({', '.join(APPS)}) at http://127.0.0.1:{args.port}/ for the store {url}.\n"
+              "Each user opens their own link: lpt --user ADMIN users link USER [--app APP]. Ctrl-C stops.", flush=True)
+        return process.wait()
+    finally:
+        stop(process)
