@@ -68,8 +68,10 @@ def test_officer_app_draws_the_map_and_explains_a_street(server, officer_store):
         detail = page.locator(".lpt-detail")
         detail.get_by_text("Why here").wait_for(timeout=10_000)
         assert first["street_name"] in detail.inner_text()
+        assert detail.locator("svg.lpt-chart rect").count() == 12  # the crime trend, a bar per month
         page.wait_for_timeout(300)
         page.screenshot(path=str(ARTIFACTS / "officer-desktop.png"), full_page=True)
+        detail.screenshot(path=str(ARTIFACTS / "officer-street-detail.png"))
 
 
 def test_an_officer_sees_nothing_of_another_ward(server, officer_store):

@@ -14,8 +14,10 @@ from lpt.access.users import get_user
 from lpt.apps.maps import view_of
 from lpt.apps.officer import OfficerApp, officer_app
 from lpt.apps.session import app_caller, app_link
+from lpt.priorities.actions import actions_for
 from lpt.priorities.lifecycle import actions_of
 from lpt.priorities.sharing import team_shares
+from lpt.priorities.streets import street_trend
 from tests.conftest import OFFICER_WARD, OTHER_WARD
 
 
@@ -29,6 +31,11 @@ def _values(select) -> list[str]:
     return [value for _, value in select.options]
 
 
+def _actions(app, street: str) -> list[dict]:
+    row = app.streets.loc[street]
+    return actions_for(row.to_dict(), row["reasons"])
+
+
 def test_the_officer_sees_only_their_wards_streets(app):
     assert set(app.streets["ward_code"]) == {OFFICER_WARD}
     assert app.wards == [OFFICER_WARD]
@@ -36,26 +43,29 @@ def test_the_officer_sees_only_their_wards_streets(app):
     assert 0 < len(listed) <= 10 and set(listed["ward_code"]) == {OFFICER_WARD}
     assert listed["score"].is_monotonic_decreasing  # ranked, best first
     points = app.map.layers[-2].data["features"]  # the recommended streets' layer, under the highlight
-    assert {f["properties"]["street_id"] for f in points} == set(listed.index)
+    assert {app.streets.index[f["properties"]["n"]] for f in points} == set(listed.index)
+    everything = app.map.layers[-3].data["features"]
+    assert len(everything) == len(app.streets)
 
 
 def test_choosing_a_street_shows_its_reasons_figures_trend_and_actions(app):
-    street = _values(app.street_list)[0]
+    street = next(s for s in _values(app.street_list) if _actions(app, s))
     app.choose(street)
     row = app.streets.loc[street]
     assert row["street_name"] in app.detail.value and "Why here" in app.detail.value
     for reason in row["reasons"]:
         assert html.escape(reason["text"]) in app.detail.value
-    assert bytes(app.trend.value).startswith(b"\x89PNG")
+    trend = street_trend(app.engine, row["lsoa21_code"], row["street_name"])
+    assert app.detail.value.count("<rect ") == len(trend) == 12  # a bar per month held (the sample: 2025)
+    assert f"{trend['month'].iloc[-1]}</text>" in app.detail.value
     assert app.street_list.value == street
     assert list(app.highlight.location) == [row["latitude"], row["longitude"]] and app.highlight.opacity == 1
-    if row["actions"]:
-        assert row["actions"][0]["action"] in app.action_box.children[1].children[0].value
+    assert _actions(app, street)[0]["action"] in app.action_box.children[1].children[0].value
 
 
 def test_a_map_click_chooses_the_street_and_the_list_follows(app):
     street = _values(app.street_list)[1]
-    app._clicked_street(event="click", feature={"properties": {"street_id": street}})
+    app._clicked_street(event="click", feature={"properties": {"n": list(app.streets.index).index(street)}})
     assert app.chosen == street and app.street_list.value == street
 
 
@@ -72,9 +82,9 @@ def test_accept_dismiss_and_complete_an_action(officer_store):
     engine, _ = officer_store
     officer = get_user(engine, "pc-central")
     app = OfficerApp(engine, officer)
-    street = next(s for s in _values(app.street_list) if app.streets.loc[s, "actions"])
+    street = next(s for s in _values(app.street_list) if _actions(app, s))
     app.choose(street)
-    first = {**app.streets.loc[street, "actions"][0], "id": None, "status": "recommended"}
+    first = {**_actions(app, street)[0], "id": None, "status": "recommended"}
     app.act(first, "dismiss")  # no reason given
     assert "needs a reason" in app.status.value
     app.act(first, "accept")

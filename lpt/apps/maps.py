@@ -58,20 +58,19 @@ def colour_scale(values: pd.Series, cmap: str = "YlOrRd", *, low: float = 0.25) 
 
 def point_layer(frame: pd.DataFrame, properties: Sequence[str], colours: Sequence[str], *, radius: int = 6,
                 name: str = "points") -> GeoJSON:
-    """Circle markers at ``longitude``/``latitude`` of ``frame``, each with ``properties`` and its colour."""
+    """Circle markers at ``longitude``/``latitude`` of ``frame`` (to about 1 m), each with ``properties``
+    and its fill colour; the common style is sent once (``point_style``), not with every feature."""
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-            "properties": {
-                **dict(zip(properties, values)),
-                "style": {"color": "#333333", "weight": 1, "fillColor": colour, "fillOpacity": 0.85, "radius": radius},
-            },
+            "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+            "properties": {**dict(zip(properties, values)), "style": {"fillColor": colour}},
         }
         for lon, lat, colour, *values in zip(frame["longitude"], frame["latitude"], colours,
                                              *(frame[p].tolist() for p in properties))
     ]
-    return GeoJSON(data={"type": "FeatureCollection", "features": features}, point_style={"radius": radius}, name=name)
+    style = {"radius": radius, "color": "#333333", "weight": 1, "fillOpacity": 0.85}
+    return GeoJSON(data={"type": "FeatureCollection", "features": features}, point_style=style, name=name)
 
 
 def polygon_layer(shapes: gpd.GeoDataFrame, properties: Sequence[str], *, colours: Sequence[str] | None = None,

@@ -18,9 +18,9 @@ Three tabs:
 * **Contacts**: key community contacts, read (and audited) only when asked for and only for
   roles allowed them.
 
-Speed: what every choice needs is loaded once when the app opens (the area's streets, their
-crime trends, the action record), so choosing a street is drawn from memory; the force-wide
-street scores are computed while the kernel is preheated (lpt.store.reuse).
+Speed: the area's streets and the action record are loaded once when the app opens; choosing a
+street adds one small query (its crime trend) and works out its actions from its reasons; the
+force-wide street scores are computed while the kernel is preheated (lpt.store.reuse).
 """
 
 from __future__ import annotations
@@ -32,21 +32,21 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 from ipyleaflet import CircleMarker, GeoJSON
-from matplotlib.figure import Figure
 from sqlalchemy import Engine
 
 from lpt.access.data import key_contacts
 from lpt.access.guard import Area, PermissionDenied, User
 from lpt.apps.maps import base_map, colour_scale, point_layer, polygon_layer, view_of
 from lpt.apps.session import app_caller
-from lpt.apps.widgets import STYLE, figure_png, message, table_html
+from lpt.apps.widgets import STYLE, bar_chart_svg, message, table_html
 from lpt.disclosure import Audience, disclose_count
 from lpt.errors import LPTError
 from lpt.insight.maps import crime_points, priority_areas, waves_held
 from lpt.insight.profile import area_profile
+from lpt.priorities.actions import actions_for
 from lpt.priorities.lifecycle import accept, actions_of, complete, dismiss, propose
 from lpt.priorities.sharing import share_with_team
-from lpt.priorities.streets import area_streets, area_trends
+from lpt.priorities.streets import area_streets, street_trend
 from lpt.reports import content
 from lpt.store.queries import boundaries
 from lpt.vocab import TOPIC_LABELS
@@ -97,7 +97,6 @@ class OfficerApp:
             raise LPTError("there are no scored streets in your areas yet: ask an analyst to run lpt refresh")
         self.ward_shapes = boundaries(engine, "ward_boundaries", self.wards)
         self.ward_names = dict(zip(self.ward_shapes["code"], self.ward_shapes["name"]))
-        self.trends = _monthly(area_trends(engine, self.wards))
         self.actions = self._read_actions()
         self.selection: list[str] = []
         self.chosen: str | None = None
@@ -121,9 +120,8 @@ class OfficerApp:
             return
         self.chosen = street_id
         row = self.streets.loc[street_id]
-        self.detail.value = self._street_html(row)
-        self.trend.value = figure_png(self._trend_figure(row))
-        self.trend.layout.display = None
+        trend = street_trend(self.engine, row["lsoa21_code"], row["street_name"]).set_index("month")["records"]
+        self.detail.value = self._street_html(row) + bar_chart_svg(trend, "Crimes and ASB per month (police.uk)")
         self.action_box.children = self._action_rows(row)
         self.street_tools.layout.display = None
         self.highlight.location = (float(row["latitude"]), float(row["longitude"]))
@@ -261,12 +259,10 @@ class OfficerApp:
         self.map = base_map(bounds)
         self.map.layout = widgets.Layout(height="420px", width="100%")
         self.map.add(polygon_layer(self.ward_shapes, ["code", "name"], name="wards"))
-        everything = self.streets
-        small = point_layer(everything, ["street_id", "street_name"], colour_scale(everything["score"]), radius=4,
-                            name="streets")
-        ranked = self.recommended()
-        large = point_layer(ranked, ["street_id", "street_name"], colour_scale(ranked["score"], low=0.6), radius=8,
-                            name="recommended streets")
+        numbered = self.streets.assign(n=range(len(self.streets)))  # features carry a number, not the street key
+        small = point_layer(numbered, ["n"], colour_scale(numbered["score"]), radius=4, name="streets")
+        ranked = numbered.loc[self.recommended().index]
+        large = point_layer(ranked, ["n"], colour_scale(ranked["score"], low=0.6), radius=8, name="recommended streets")
         for layer in (small, large):
             layer.on_click(self._clicked_street)
             self.map.add(layer)
@@ -303,7 +299,6 @@ class OfficerApp:
         self.street_list.add_class("lpt-street-list")
         self.detail = widgets.HTML(message("Choose a street from the list or the map."))
         self.detail.add_class("lpt-detail")
-        self.trend = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", display="none"))
         self.action_box = widgets.VBox()
         self.note = widgets.Text(placeholder="Reason or what was done (needed to dismiss or mark done)",
                                  layout=widgets.Layout(width="95%"))
@@ -317,7 +312,7 @@ class OfficerApp:
         share.on_click(lambda _: self.share())
         self._show_selection()
         side = widgets.VBox(
-            [self.ward_filter, widgets.HTML("<b>Recommended streets</b>"), self.street_list, self.detail, self.trend,
+            [self.ward_filter, widgets.HTML("<b>Recommended streets</b>"), self.street_list, self.detail,
              self.action_box, self.street_tools, widgets.HTML("<b>Share with your team</b>"), self.selected,
              self.share_note, share],
             layout=widgets.Layout(flex="1 1 320px", min_width="280px"))
@@ -367,9 +362,9 @@ class OfficerApp:
         self.map.center, self.map.zoom = view_of(tuple(shapes.total_bounds))
 
     def _clicked_street(self, **event: Any) -> None:
-        street_id = ((event.get("feature") or {}).get("properties") or {}).get("street_id")
-        if street_id:
-            self.choose(street_id)
+        number = ((event.get("feature") or {}).get("properties") or {}).get("n")
+        if isinstance(number, int) and 0 <= number < len(self.streets):
+            self.choose(self.streets.index[number])
 
     def _clicked_area(self, **event: Any) -> None:
         properties = (event.get("feature") or {}).get("properties") or {}
@@ -387,7 +382,8 @@ class OfficerApp:
                                message("No streets selected yet: choose a street, then Add to selection."))
 
     def _street_html(self, row: pd.Series) -> str:
-        reasons = "".join(f"<li>{html.escape(r['text'])}</li>" for r in row["reasons"]) or "<li>High overall score</li>"
+        reasons = "".join(f"<li>{html.escape(r['text'][:1].upper() + r['text'][1:])}</li>" for r in row["reasons"])
+        reasons = reasons or f"<li>{html.escape(row['headline'])}</li>"
         figures = pd.DataFrame({"figure": [
             "Priority score (0-1)", "Rank in ward", "Expected crimes next month", "Households",
             "Registered members", "Survey respondents", "Top concern", "Deprivation decile (1 = most deprived)",
@@ -403,24 +399,11 @@ class OfficerApp:
                 f"LSOA {html.escape(row['lsoa21_code'])}</div><h4>Why here</h4><ul>{reasons}</ul>"
                 f"<h4>Figures</h4>{table_html(figures)}")
 
-    def _trend_figure(self, row: pd.Series) -> Figure:
-        key = (row["lsoa21_code"], row["street_name"])
-        trend = self.trends.loc[key] if key in self.trends.index else pd.Series(0, index=self.trends.columns)
-        figure = Figure(figsize=(4.2, 1.8), dpi=100)
-        ax = figure.subplots()
-        ax.bar(range(len(trend)), trend.to_numpy(), color="#c62828")
-        ticks = list(range(0, len(trend), max(1, len(trend) // 4)))
-        ax.set_xticks(ticks, [trend.index[i] for i in ticks], fontsize=7)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.set_title("Crimes and ASB per month (police.uk)", fontsize=8)
-        figure.tight_layout()
-        return figure
-
     def _action_rows(self, row: pd.Series) -> list[widgets.Widget]:
         recorded = self.actions[(self.actions["lsoa21_code"] == row["lsoa21_code"])
                                 & (self.actions["street_name"] == row["street_name"])]
         items: list[dict] = []
-        for proposed in row["actions"]:
+        for proposed in actions_for(row.to_dict(), row["reasons"]):
             same = recorded[recorded["rule_id"] == proposed["rule_id"]]
             latest = same.iloc[0].to_dict() if len(same) else {}
             items.append({**proposed, "id": latest.get("id"), "status": latest.get("status", "recommended"),
@@ -460,12 +443,6 @@ class OfficerApp:
 
     def _read_actions(self) -> pd.DataFrame:
         return actions_of(self.engine, self.caller, purpose=_PURPOSE)
-
-
-def _monthly(trends: pd.DataFrame) -> pd.DataFrame:
-    """Crime records per street key (rows) and month (columns, every month of the area's trends), zero-filled."""
-    return trends.pivot_table(index=["lsoa21_code", "street_name"], columns="month", values="records",
-                              aggfunc="sum", fill_value=0).sort_index(axis=1)
 
 
 def _number(value, digits: int = 0) -> str:

@@ -3,18 +3,18 @@
 The officer app shows every scored street of the wards an officer covers as a
 point coloured by its priority score, with the reasons and recommended actions
 behind it (as ``lpt recommend`` gives them for a ward's top streets), and a
-street's monthly crime when it is picked. :func:`area_streets` goes through the
+street's monthly crime when it is picked (the actions a street's reasons call for come from
+lpt.priorities.actions.actions_for when it is picked: working them out for thousands of streets
+up front would cost a district's map a quarter of a second). :func:`area_streets` goes through the
 access layer (action ``recommendations``, audited) and shows counts derived from
 personal data only after internal disclosure control. It filters the force's
 scores (lpt.priorities.score.score_streets, reused in app processes) and reads
 street points only for the wards allowed, so it answers in well under the
 app's 2 s at force scale. The trends are public police.uk data and need no
-caller; :func:`area_trends` pre-loads a whole area in one query.
+caller.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -25,21 +25,20 @@ from lpt.disclosure import RULES, Audience, disclose_count
 from lpt.harm import harm_of
 from lpt.insight.maps import months_held
 from lpt.insight.profile import street_code
-from lpt.priorities.actions import actions_for
 from lpt.priorities.score import score_streets
 from lpt.store.frames import read_query
 from lpt.store.queries import streets as street_points
-from lpt.store.schema import insight_crime, insight_lsoa
+from lpt.store.schema import insight_crime
 
-__all__ = ["AREA_STREET_COLUMNS", "TREND_COLUMNS", "area_streets", "area_trends", "street_trend"]
+__all__ = ["AREA_STREET_COLUMNS", "TREND_COLUMNS", "area_streets", "street_trend"]
 
 #: Columns of :func:`area_streets` (meanings in its docstring).
 AREA_STREET_COLUMNS = [
     "street_id", "ward_code", "lsoa21_code", "street_name", "is_place", "longitude", "latitude", "score",
-    "rank_in_ward", "headline", "reasons", "actions", "expected_records", "households", "members", "coverage_pct",
+    "rank_in_ward", "headline", "reasons", "expected_records", "households", "members", "coverage_pct",
     "respondents", "concern_topic", "imd2025_decile",
 ]
-#: Columns of :func:`area_trends` (:func:`street_trend` has the last three).
+#: Columns of the trend rows :func:`street_trend` sums (it returns the last three).
 TREND_COLUMNS = ["lsoa21_code", "street_name", "month", "records", "harm"]
 _KEY = ["lsoa21_code", "street_name"]
 _AUDIENCE = Audience.INTERNAL
@@ -58,8 +57,6 @@ def area_streets(engine: Engine, caller: User, *, area: Area = MINE, purpose: st
     - ``headline``: one short sentence, the strongest reason's text; without reasons "High overall score"
       for a street in the top quarter of its ward, else "No single reason stands out";
     - ``reasons``: list of dicts ``kind``, ``text``, ``strength``, ``figures``, strongest first;
-    - ``actions``: list of dicts ``rule_id``, ``action``, ``who``, ``priority``, ``reason_kinds``, ``reasons``
-      (lpt.priorities.actions.actions_for, as ``lpt recommend`` gives them);
     - ``expected_records``: crimes and incidents expected on the street next month;
     - ``households`` on the street (the address register); ``members`` registered there (Int64, NA when
       below the internal disclosure threshold) and ``coverage_pct`` (members per 100 households; NA with them);
@@ -78,7 +75,6 @@ def area_streets(engine: Engine, caller: User, *, area: Area = MINE, purpose: st
     records = streets.to_dict("records")
     frame = streets.assign(
         street_id=pd.Series([street_code(s["lsoa21_code"], s["street_name"]) for s in records], index=streets.index, dtype=str),
-        actions=pd.Series([actions_for(s, s["reasons"]) for s in records], index=streets.index, dtype=object),
         headline=pd.Series(_headlines(streets, scored.groupby("ward_code").size()), index=streets.index, dtype=str),
         households=streets["households"].astype("int64"),
         imd2025_decile=streets["imd2025_decile"].astype("Int64"),
@@ -99,14 +95,6 @@ def street_trend(engine: Engine, lsoa21_code: str, street_name: str, months: int
     found = _monthly(engine, [insight_crime.c.lsoa21_code == lsoa21_code, insight_crime.c.street_name == street_name], held)
     trend = found.groupby("month")[["records", "harm"]].sum().reindex(held, fill_value=0)
     return trend.astype({"records": "int64", "harm": "float64"}).rename_axis("month").reset_index()
-
-
-def area_trends(engine: Engine, wards: Iterable[str], months: int = 24) -> pd.DataFrame:
-    """Monthly police.uk crime of every street of ``wards`` over the latest ``months`` months held, in one
-    query, for an app to pre-load. Columns: :data:`TREND_COLUMNS` (as :func:`street_trend`, per street);
-    only months with crime are listed."""
-    in_wards = select(insight_lsoa.c.lsoa21_code).where(insight_lsoa.c.ward_code.in_(sorted(set(wards))))
-    return _monthly(engine, [insight_crime.c.lsoa21_code.in_(in_wards)], months_held(engine, months))
 
 
 def _monthly(engine: Engine, where: list, months: list[str]) -> pd.DataFrame:
