@@ -25,6 +25,21 @@ Settings
     The apps' address as users reach it (app links start with it). Unset: ``http://127.0.0.1:8866``.
 ``LPT_TILE_URL``
     A ``{z}/{x}/{y}`` tile server for the apps' maps. Unset: no base map (works offline).
+``LPT_MAIL_TRANSPORT``
+    How e-mail leaves LPT: ``outbox`` (default: ``.eml`` files in ``LPT_OUTBOX_DIR``, nothing is sent)
+    or ``smtp`` (through ``LPT_SMTP_URL``).
+``LPT_SMTP_URL``
+    The mail server when ``LPT_MAIL_TRANSPORT=smtp``: ``smtp://user:password@host:587?starttls=1``
+    (user and password percent-encoded; port 25 if left out; ``timeout=`` seconds, default 30).
+``LPT_MAIL_FROM``
+    The sender of LPT's e-mail. Unset: ``LPT <no-reply@lpt.invalid>``.
+``LPT_OUTBOX_DIR``
+    Where the ``outbox`` mail transport writes its ``.eml`` files. Unset: ``outbox/`` in the data folder.
+``LPT_MESSAGE_CAPS``
+    Frequency caps on messages to one member, ``N/D`` (at most N messages in D days),
+    comma-separated; every kind and level counts. Unset: ``1/7,4/30``.
+``LPT_BOUNCE_LIMIT``
+    Bounces in a row after which a member's address is suspended (default 3).
 """
 
 from __future__ import annotations
@@ -32,6 +47,8 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+
+from lpt.errors import LPTError
 
 __all__ = [
     "PROJECT_ROOT",
@@ -47,6 +64,12 @@ __all__ = [
     "reports_dir",
     "app_url",
     "tile_url",
+    "mail_transport",
+    "smtp_url",
+    "mail_from",
+    "outbox_dir",
+    "message_caps",
+    "bounce_limit",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -136,3 +159,51 @@ def tile_url() -> str | None:
     tile server), else none: the maps then draw boundaries and points on a plain background and
     never ask the internet for anything."""
     return os.environ.get("LPT_TILE_URL") or None
+
+
+def mail_transport() -> str:
+    """How e-mail leaves LPT: ``LPT_MAIL_TRANSPORT`` (``outbox`` or ``smtp``), else ``outbox``, which
+    only writes files, so a fresh install never mails anyone. Checked by the messaging transport."""
+    return (os.environ.get("LPT_MAIL_TRANSPORT") or "outbox").strip().lower()
+
+
+def smtp_url() -> str | None:
+    """The mail server for the ``smtp`` transport: ``LPT_SMTP_URL``, e.g.
+    ``smtp://user:password@host:587?starttls=1``. It holds a password: never print or log it."""
+    return os.environ.get("LPT_SMTP_URL") or None
+
+
+def mail_from() -> str:
+    """The sender (``From:``) of LPT's e-mail: ``LPT_MAIL_FROM``, else ``LPT <no-reply@lpt.invalid>``."""
+    return os.environ.get("LPT_MAIL_FROM") or "LPT <no-reply@lpt.invalid>"
+
+
+def outbox_dir() -> Path:
+    """Where the ``outbox`` mail transport writes one ``.eml`` file per message: ``LPT_OUTBOX_DIR``,
+    else ``outbox/`` in the data folder."""
+    return Path(os.environ.get("LPT_OUTBOX_DIR") or data_dir() / "outbox")
+
+
+def message_caps() -> list[tuple[int, int]]:
+    """Frequency caps per member as (count, days) pairs: ``LPT_MESSAGE_CAPS``, else ``1/7,4/30``
+    (at most 1 message in 7 days and 4 in 30). Message overload is the main reason members leave,
+    so the caps are enforced when messages are sent (lpt.messaging.caps)."""
+    text = os.environ.get("LPT_MESSAGE_CAPS") or "1/7,4/30"
+    caps = []
+    for part in text.split(","):
+        count, _, days = part.strip().partition("/")
+        if not (count.isdigit() and days.isdigit() and int(count) >= 1 and int(days) >= 1):
+            raise LPTError(
+                f"LPT_MESSAGE_CAPS={text!r}: each cap is N/D, at most N (>= 1) messages in D (>= 1) days, "
+                "comma-separated, e.g. 1/7,4/30"
+            )
+        caps.append((int(count), int(days)))
+    return caps
+
+
+def bounce_limit() -> int:
+    """Bounces in a row after which a member's address is suspended: ``LPT_BOUNCE_LIMIT``, else 3."""
+    text = os.environ.get("LPT_BOUNCE_LIMIT") or "3"
+    if not text.strip().isdigit() or int(text) < 1:
+        raise LPTError(f"LPT_BOUNCE_LIMIT={text!r}: a whole number of bounces, at least 1")
+    return int(text)

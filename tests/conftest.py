@@ -30,10 +30,22 @@ def postgres_server():
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path) -> str:
     """URL of a new, empty database of each kind."""
+    return database_url(request, tmp_path)
+
+
+def database_url(request, folder) -> str:
+    """A fresh database for a fixture parametrised ``sqlite`` / ``postgresql``."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'lpt.sqlite'}"
-    server = request.getfixturevalue("postgres_server")
-    return create_database(server, f"t_{uuid.uuid4().hex[:16]}")
+        return f"sqlite:///{folder / 'lpt.sqlite'}"
+    return create_database(request.getfixturevalue("postgres_server"), f"t_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture
+def populated(store, tmp_path):
+    """The messaging tests' store (tests/messaging_files.py) on SQLite and on PostgreSQL: (engine, users by ID)."""
+    from tests.messaging_files import populate
+
+    return store, populate(store, tmp_path)
 
 
 @pytest.fixture

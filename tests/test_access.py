@@ -13,7 +13,6 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import date
 
 import pandas as pd
@@ -35,8 +34,8 @@ from lpt.insight.refresh import refresh
 from lpt.linkage.link import link_all
 from lpt.priorities.streets import area_streets
 from lpt.store import open_store
-from lpt.store.tempserver import create_database
 from tests.community_files import row, write_export
+from tests.conftest import database_url
 from tests.policeuk_files import crime_row, write_street_file
 from tests.reference_files import write_reference
 
@@ -76,11 +75,7 @@ def _populated(url: str, folder) -> object:
 def access_store(request, tmp_path_factory):
     """A populated store per database kind, shared by the read-only matrix cases."""
     folder = tmp_path_factory.mktemp("access")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'lpt.sqlite'}"
-    else:
-        url = create_database(request.getfixturevalue("postgres_server"), f"t_{uuid.uuid4().hex[:16]}")
-    engine = _populated(url, folder)
+    engine = _populated(database_url(request, folder), folder)
     crime = [
         crime_row(LSOA_code="E01000001", Location="On or near Mill Lane", Longitude="-1.505", Latitude="52.405"),
         crime_row(LSOA_code="E01000003", Location="On or near High Street", Longitude="-1.485", Latitude="52.405",

@@ -2,7 +2,9 @@
 
 Erasure removes the member's personal data and keeps only what is anonymous:
 their survey answers stay counted, unlinked from the person, placed by the
-LSOA the member lived in (about 700 households) so area figures do not move.
+LSOA the member lived in (about 700 households) so area figures do not move;
+the copies of messages sent to them stay counted without their ID or address,
+and their survey invitations and suspended addresses go.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ from lpt import settings
 from lpt.access.guard import FORCE, User, authorize, record_access
 from lpt.errors import LPTError
 from lpt.store.frames import read_query
-from lpt.store.schema import audit_log, members, postcode_links, survey_responses, visits
+from lpt.store.schema import (
+    audit_log,
+    contact_suspensions,
+    deliveries,
+    members,
+    messages,
+    postcode_links,
+    survey_invitations,
+    survey_responses,
+    visits,
+)
 
 __all__ = ["opt_out", "erase_member", "export_subject", "purge_expired"]
 
@@ -49,6 +61,8 @@ def erase_member(engine: Engine, caller: User, member_id: str, *, purpose: str) 
 def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str) -> dict:
     """Everything held about a member (subject access request), as a JSON-ready dict:
     ``member`` (their record), ``survey_answers``, ``visits`` (calls at their address),
+    ``messages`` (every message sent or held for them: subject, channel, address, status, reason,
+    dates), ``survey_invitations`` (wave, date), ``contact_suspensions`` (channel, since, reason),
     ``access_log`` (who read their record individually, when and why)."""
     authorize(engine, caller, "subject_access", purpose=purpose, area=FORCE)
     member = read_query(engine, select(members).where(members.c.member_id == member_id))
@@ -64,6 +78,25 @@ def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str
         .where(visits.c.address_id == record["address_id"])
         .order_by(visits.c.visited_on),
     )
+    sent = read_query(
+        engine,
+        select(messages.c.subject, deliveries.c.channel, deliveries.c.address, deliveries.c.status, deliveries.c.reason,
+               deliveries.c.queued_at, deliveries.c.sent_at)
+        .join(messages, messages.c.id == deliveries.c.message_id)
+        .where(deliveries.c.member_id == member_id)
+        .order_by(deliveries.c.queued_at, deliveries.c.id),
+    )
+    invited = read_query(
+        engine,
+        select(survey_invitations.c.wave, survey_invitations.c.invited_at)
+        .where(survey_invitations.c.member_id == member_id)
+        .order_by(survey_invitations.c.wave),
+    )
+    suspended = read_query(
+        engine,
+        select(contact_suspensions.c.channel, contact_suspensions.c.since, contact_suspensions.c.reason)
+        .where(contact_suspensions.c.member_id == member_id),
+    )
     access = read_query(
         engine,
         select(audit_log.c.at, audit_log.c.user_id, audit_log.c.action, audit_log.c.purpose).where(
@@ -75,6 +108,9 @@ def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str
         "member": _plain(record.to_dict()),
         "survey_answers": [_plain(r) for r in answers.drop(columns=["batch_id", "row_hash"]).to_dict("records")],
         "visits": [_plain(r) for r in calls.to_dict("records")],
+        "messages": [_plain(r) for r in sent.to_dict("records")],
+        "survey_invitations": [_plain(r) for r in invited.to_dict("records")],
+        "contact_suspensions": [_plain(r) for r in suspended.to_dict("records")],
         "access_log": [_plain(r) for r in access.to_dict("records")],
     }
 
@@ -99,7 +135,8 @@ def purge_expired(engine: Engine, caller: User, *, purpose: str, days: int | Non
 
 
 def _erase(connection, member_ids: list[str]) -> int:
-    """Unlink the members' survey answers (keeping their LSOA) and delete the members."""
+    """Unlink the members' survey answers (keeping their LSOA) and message copies (keeping their
+    status for the counts), delete their survey invitations and suspensions, and delete the members."""
     kept = 0
     for start in range(0, len(member_ids), 1000):
         chunk = member_ids[start : start + 1000]
@@ -116,6 +153,11 @@ def _erase(connection, member_ids: list[str]) -> int:
                 .where(survey_responses.c.member_id == member_id)
                 .values(member_id=None, erased_lsoa21_code=lsoa)
             ).rowcount
+        connection.execute(
+            update(deliveries).where(deliveries.c.member_id.in_(chunk)).values(member_id=None, address=None)
+        )
+        connection.execute(delete(survey_invitations).where(survey_invitations.c.member_id.in_(chunk)))
+        connection.execute(delete(contact_suspensions).where(contact_suspensions.c.member_id.in_(chunk)))
         connection.execute(delete(members).where(members.c.member_id.in_(chunk)))
     return kept
 

@@ -65,6 +65,10 @@ __all__ = [
     "insight_refreshes",
     "actions",
     "shared_priorities",
+    "messages",
+    "deliveries",
+    "contact_suspensions",
+    "survey_invitations",
 ]
 
 metadata = MetaData()
@@ -600,4 +604,84 @@ shared_priorities = Table(
     Column("street_name", Text, nullable=False),
     Column("note", Text, nullable=True),
     Index("ix_shared_priorities_team", "team_id"),
+)
+
+
+# --- Messages (lpt.messaging) ---------------------------------------------------
+# What officers tell residents and every copy sent. Deliveries name members (personal
+# data): erasure sets their member_id and address to NULL and keeps the counts.
+
+#: Messages to residents. ``kind`` feedback (an officer's message) or survey_invitation (the
+#: quarterly survey, one per ``wave``); ``author`` the user who composed it (user ID) and their
+#: ``team_id``; ``audience`` the lpt.messaging.audience.AudienceSpec as JSON, ``level`` its level
+#: (force, district, ward, streets, area); ``subject`` and ``body`` the text as residents read it
+#: (figures filled in when composed); ``status`` awaiting_approval, approved, rejected or sent;
+#: ``approved_by`` (user ID), ``approved_at`` and ``decision_reason`` record the approval or
+#: rejection; ``sent_at`` when its deliveries were queued.
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # feedback, survey_invitation
+    Column("author", String(40), nullable=False),  # user ID
+    Column("team_id", String(40), ForeignKey("teams.team_id"), nullable=True),
+    Column("audience", Text, nullable=False),  # JSON of the AudienceSpec
+    Column("level", String(10), nullable=False),  # force, district, ward, streets, area
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # awaiting_approval, approved, rejected, sent
+    Column("approved_by", String(40), nullable=True),  # user ID of the approver (or rejecter)
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    Column("decision_reason", Text, nullable=True),  # why rejected (or a note on the approval)
+    Column("wave", String(6), nullable=True),  # YYYYQn of a survey invitation
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("kind", "wave", name="uq_messages_kind_wave"),
+)
+
+#: One copy of a message to one member. ``status`` queued (to go; counts towards the caps),
+#: sent (counts), bounced (the address was refused), failed (``reason`` says why) or held (the
+#: member was at a frequency cap: not sent, does not count); ``channel`` email or sms and the
+#: ``address`` it went to (NULL when held, and after erasure); ``queued_at`` is the moment the
+#: caps count.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("message_id", ID, ForeignKey("messages.id"), nullable=False),
+    Column("member_id", String(40), nullable=True),  # NULL once the member is erased
+    Column("channel", String(10), nullable=False),  # email, sms
+    Column("address", Text, nullable=True),
+    Column("status", String(10), nullable=False),  # queued, sent, bounced, failed, held
+    Column("reason", Text, nullable=True),  # why failed or bounced
+    Column("queued_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("message_id", "member_id", name="uq_deliveries_message_member"),
+    Index("ix_deliveries_member_queued", "member_id", "queued_at"),
+    Index("ix_deliveries_status", "status"),
+)
+
+#: Members whose address on a channel is no longer used (bounced ``lpt.settings.bounce_limit()``
+#: times in a row), since when and why.
+contact_suspensions = Table(
+    "contact_suspensions",
+    metadata,
+    Column("member_id", String(40), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    PrimaryKeyConstraint("member_id", "channel", name="pk_contact_suspensions"),
+)
+
+#: Who was invited to which quarterly survey ``wave`` (YYYYQn), by which delivery and when: at
+#: most once per member and wave.
+survey_invitations = Table(
+    "survey_invitations",
+    metadata,
+    Column("member_id", String(40), nullable=False),
+    Column("wave", String(6), nullable=False),
+    Column("delivery_id", ID, ForeignKey("deliveries.id"), nullable=False),
+    Column("invited_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("member_id", "wave", name="pk_survey_invitations"),
+    Index("ix_survey_invitations_wave", "wave"),
 )

@@ -1,0 +1,1 @@
+"""Messages to registered residents: audiences, frequency caps, approval, delivery and survey invitations."""
