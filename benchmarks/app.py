@@ -70,16 +70,16 @@ def main() -> None:
             port = probe.getsockname()[1]
         os.environ["LPT_APP_URL"] = f"http://127.0.0.1:{port}"
         os.environ.setdefault("LPT_SECRET_KEY", "benchmark secret")
-        process = serve(url, port=port, pool=1)
+        server = serve(url, port=port, pool=1)
         try:
-            wait_until_up(process, port)
+            wait_until_up(server, port)
             for label, user in (("one ward", "bench-ward"), (f"district {args.district}", "bench-district")):
                 loads, details = _measure(user, args.runs)
                 print(f"officer app, {label}: request to interactive map median {statistics.median(loads):.2f} s "
                       f"(runs: {', '.join(f'{t:.2f}' for t in loads)}; target {TARGET_LOAD_S} s); street choice to "
                       f"detail median {statistics.median(details):.0f} ms (n={len(details)}; target {TARGET_DETAIL_MS} ms)")
         finally:
-            stop(process)
+            stop(server)
 
 
 def _officers(engine, admin_id: str, ward: str, district: str) -> None:

@@ -40,6 +40,12 @@ Settings
     comma-separated; every kind and level counts. Unset: ``1/7,4/30``.
 ``LPT_BOUNCE_LIMIT``
     Bounces in a row after which a member's address is suspended (default 3).
+``LPT_REPLY_URL``
+    The residents' reply pages as residents reach them (every reply, survey and unsubscribe link
+    starts with it). Unset: ``http://127.0.0.1:8867``.
+``LPT_LINK_DAYS``
+    Days a resident's link (reply, survey, unsubscribe) stays valid after the message is sent
+    (default 60).
 """
 
 from __future__ import annotations
@@ -70,6 +76,8 @@ __all__ = [
     "outbox_dir",
     "message_caps",
     "bounce_limit",
+    "reply_url",
+    "link_max_age_days",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -206,4 +214,20 @@ def bounce_limit() -> int:
     text = os.environ.get("LPT_BOUNCE_LIMIT") or "3"
     if not text.strip().isdigit() or int(text) < 1:
         raise LPTError(f"LPT_BOUNCE_LIMIT={text!r}: a whole number of bounces, at least 1")
+    return int(text)
+
+
+def reply_url() -> str:
+    """Where the residents' reply pages are, as residents reach them (the start of every reply, survey
+    and unsubscribe link): ``LPT_REPLY_URL``, else ``http://127.0.0.1:8867``. Behind a proxy, set it to
+    the public HTTPS address."""
+    return (os.environ.get("LPT_REPLY_URL") or "http://127.0.0.1:8867").rstrip("/")
+
+
+def link_max_age_days() -> int:
+    """Days a resident's link stays valid after it was issued: ``LPT_LINK_DAYS``, else 60 (long enough
+    to answer a quarterly survey, short enough that old mail is not a standing key)."""
+    text = os.environ.get("LPT_LINK_DAYS") or "60"
+    if not text.strip().isdigit() or int(text) < 1:
+        raise LPTError(f"LPT_LINK_DAYS={text!r}: a whole number of days, at least 1")
     return int(text)

@@ -5,8 +5,13 @@ kept in tests/artifacts/ (gitignored) to look at."""
 
 from __future__ import annotations
 
+import email
+import http.cookiejar
 import io
+import re
 import socket
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -23,29 +28,45 @@ SECRET = "browser test secret"
 LOADED = 120_000  # ms: a kernel that is not preheated starts, imports and scores before the map shows
 
 
-@pytest.fixture(scope="module")
-def server(officer_store):
-    """``lpt serve`` on a free port for the officer store; yields the port while links are signed with SECRET."""
-    _, url = officer_store
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def outbox(tmp_path_factory):
+    """Where the served apps' messages go (a file outbox, LPT_MAIL_TRANSPORT=outbox)."""
+    return tmp_path_factory.mktemp("outbox")
+
+
+@pytest.fixture(scope="module")
+def server(officer_store, outbox):
+    """``lpt serve`` (apps and the reply endpoint) on free ports for the officer store; yields the apps'
+    port while links are signed with SECRET and messages go to ``outbox``."""
+    _, url = officer_store
+    port, reply_port = _free_port(), _free_port()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LPT_SECRET_KEY", SECRET)
         patch.setenv("LPT_APP_URL", f"http://127.0.0.1:{port}")
-        process = serve(url, port=port, pool=1)
+        patch.setenv("LPT_REPLY_URL", f"http://127.0.0.1:{reply_port}")
+        patch.setenv("LPT_MAIL_TRANSPORT", "outbox")
+        patch.setenv("LPT_OUTBOX_DIR", str(outbox))
+        process = serve(url, port=port, pool=1, reply_port=reply_port)
         try:
             wait_until_up(process, port)
+            wait_until_up(process, reply_port)
             yield port
         finally:
             stop(process)
 
 
-def _open(page, user_id: str):
-    page.goto(app_link(user_id), wait_until="domcontentloaded")
+def _open(page, user_id: str, app: str = "officer"):
+    page.goto(app_link(user_id, app), wait_until="domcontentloaded")
     page.wait_for_selector(".lpt-ready", timeout=LOADED)
-    page.wait_for_selector(".leaflet-overlay-pane canvas", timeout=30_000)
-    page.wait_for_timeout(500)  # let the canvas draw
+    if app == "officer":
+        page.wait_for_selector(".leaflet-overlay-pane canvas", timeout=30_000)
+        page.wait_for_timeout(500)  # let the canvas draw
 
 
 def _colours(png: bytes) -> int:
@@ -119,3 +140,37 @@ def test_a_bad_link_shows_nothing(server):
         page.wait_for_selector(".lpt-refused", timeout=LOADED)
         assert "not valid" in page.locator(".lpt-refused").inner_text()
         assert page.locator(".lpt-ready").count() == 0 and page.locator(".leaflet-container").count() == 0
+
+
+def _reply_through_the_endpoint(letter: email.message.Message, text: str) -> str:
+    """Answer a message as a resident would: open the reply link of ``letter``, post the form."""
+    body = letter.get_payload(decode=True).decode()
+    link = re.search(r"http://127\.0\.0\.1:\d+/reply/\S+", body).group(0)
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(link).read().decode()
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"_xsrf": xsrf, "body": text}).encode()
+    return opener.open(urllib.request.Request(link, data=data, method="POST")).read().decode()
+
+
+def test_messages_app_sends_a_message_and_a_reply_arrives(server, outbox):
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        _open(page, "pc-central", "messages")
+        page.locator(".lpt-subject input").fill("What we did in your area")
+        page.locator(".lpt-body textarea").fill("Residents told us {top_concern} matters most. We listened.")
+        page.get_by_role("button", name="Prepare").click()
+        preview = page.locator(".lpt-preview")
+        preview.get_by_text("What residents will read").wait_for(timeout=30_000)
+        assert "{top_concern}" not in preview.inner_text()  # the figure is filled in
+        page.get_by_role("button", name="Send", exact=True).click()
+        page.locator(".lpt-status").get_by_text("sent").wait_for(timeout=30_000)
+        letters = [email.message_from_bytes(p.read_bytes()) for p in sorted(outbox.glob("*.eml"))]
+        assert letters and all(m["Subject"] == "What we did in your area" for m in letters)
+        thanks = _reply_through_the_endpoint(letters[0], "The street is much quieter now, thank you")
+        assert letters[0]["To"] not in thanks  # the page says nothing about the resident
+        page.locator(".lm-TabBar-tab", has_text="Replies").click()
+        page.get_by_role("button", name="Refresh").last.click()
+        page.locator(".lpt-replies").get_by_text("much quieter now").wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "messages-phone.png"), full_page=True)

@@ -475,3 +475,17 @@ def test_bad_settings_name_the_variable(clean_env, env, variable):
     with pytest.raises(LPTError, match=variable) as raised:
         transport_from_settings()
     assert "topsecret" not in str(raised.value)
+
+
+def test_a_long_list_unsubscribe_header_arrives_whole(tmp_path):
+    """RFC 8058 one-click needs the header's URL intact: a header over 78 characters must not be
+    encoded or folded into pieces mail providers cannot read."""
+    url = "https://lpt.example.police.uk/unsubscribe/" + "a1B2c3D4e5" * 12
+    envelope = Envelope(7, "resident@example.com", "Ünïcode subject", "Body line\n",
+                        headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    assert OutboxTransport(tmp_path).deliver([envelope]) == [Outcome("sent")]
+    letter = email.message_from_bytes((tmp_path / "7.eml").read_bytes(), policy=email.policy.default)
+    assert letter["List-Unsubscribe"] == f"<{url}>" and letter["Subject"] == "Ünïcode subject"
+    raw = (tmp_path / "7.eml").read_bytes()
+    assert f"List-Unsubscribe: <{url}>".encode() in raw.splitlines()  # as sent: one line, not encoded
+    assert all(len(line) <= 998 for line in raw.splitlines())

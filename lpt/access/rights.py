@@ -4,7 +4,12 @@ Erasure removes the member's personal data and keeps only what is anonymous:
 their survey answers stay counted, unlinked from the person, placed by the
 LSOA the member lived in (about 700 households) so area figures do not move;
 the copies of messages sent to them stay counted without their ID or address,
-and their survey invitations and suspended addresses go.
+their replies stay counted without their ID or words (and so do the officers' answers,
+which may quote them), and their survey invitations and suspended addresses go.
+
+Opt-out comes two ways: an admin records a request (:func:`opt_out`), or the member
+unsubscribes themselves through the signed link in a message (:func:`resident_opt_out`,
+called by lpt.replies once the link is verified; audited as the resident's own request).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 
 from lpt import settings
 from lpt.access.guard import FORCE, User, authorize, record_access
@@ -25,26 +30,41 @@ from lpt.store.schema import (
     members,
     messages,
     postcode_links,
+    replies,
     survey_invitations,
     survey_responses,
     visits,
 )
 
-__all__ = ["opt_out", "erase_member", "export_subject", "purge_expired"]
+__all__ = ["ERASED", "RESIDENT", "opt_out", "resident_opt_out", "erase_member", "export_subject", "purge_expired"]
+
+#: What an erased member's reply (and the answer to it) reads afterwards.
+ERASED = "[erased]"
+#: The audit log's user for what a resident does themselves (through a signed link).
+RESIDENT = "resident"
 
 
 def opt_out(engine: Engine, caller: User, member_id: str, *, purpose: str, on: date | None = None) -> None:
     """Record a member's opt-out, effective at once: every list and message leaves them out."""
     authorize(engine, caller, "opt_out", purpose=purpose, area=FORCE)
     with engine.begin() as connection:
-        done = connection.execute(
-            update(members)
-            .where(members.c.member_id == member_id, members.c.opted_out.is_(None))
-            .values(opted_out=on or date.today())
-        ).rowcount
-        if not done and not _exists(connection, member_id):
-            raise LPTError(f"no member {member_id!r}")
+        _opt_out(connection, member_id, on)
     record_access(engine, caller.user_id, "opt_out", purpose, FORCE, 1, "allowed", f"member {member_id}")
+
+
+def resident_opt_out(engine: Engine, member_id: str, *, via: str, on: date | None = None) -> bool:
+    """The member's own opt-out, effective at once; True if it took effect now, False if they had left already.
+
+    No staff caller: the caller must have verified that the request comes from the member (a
+    valid signed unsubscribe link, lpt.messaging.links). Audited under the user ``resident``
+    with ``via`` as the purpose, so the log, and the member's subject access export, show it as
+    their own request. LPTError if there is no such member (erased).
+    """
+    with engine.begin() as connection:
+        done = _opt_out(connection, member_id, on)
+    record_access(engine, RESIDENT, "opt_out", f"the resident's own request ({via})", None, 1, "allowed",
+                  f"member {member_id}")
+    return done
 
 
 def erase_member(engine: Engine, caller: User, member_id: str, *, purpose: str) -> int:
@@ -63,6 +83,7 @@ def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str
     ``member`` (their record), ``survey_answers``, ``visits`` (calls at their address),
     ``messages`` (every message sent or held for them: subject, channel, address, status, reason,
     dates), ``survey_invitations`` (wave, date), ``contact_suspensions`` (channel, since, reason),
+    ``replies`` (their replies to messages and the answers: subject, reply, dates, answer),
     ``access_log`` (who read their record individually, when and why)."""
     authorize(engine, caller, "subject_access", purpose=purpose, area=FORCE)
     member = read_query(engine, select(members).where(members.c.member_id == member_id))
@@ -97,6 +118,14 @@ def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str
         select(contact_suspensions.c.channel, contact_suspensions.c.since, contact_suspensions.c.reason)
         .where(contact_suspensions.c.member_id == member_id),
     )
+    replied = read_query(
+        engine,
+        select(messages.c.subject, replies.c.body.label("reply"), replies.c.received_at, replies.c.answer,
+               replies.c.answered_at)
+        .join(messages, messages.c.id == replies.c.message_id)
+        .where(replies.c.member_id == member_id)
+        .order_by(replies.c.received_at, replies.c.id),
+    )
     access = read_query(
         engine,
         select(audit_log.c.at, audit_log.c.user_id, audit_log.c.action, audit_log.c.purpose).where(
@@ -111,6 +140,7 @@ def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str
         "messages": [_plain(r) for r in sent.to_dict("records")],
         "survey_invitations": [_plain(r) for r in invited.to_dict("records")],
         "contact_suspensions": [_plain(r) for r in suspended.to_dict("records")],
+        "replies": [_plain(r) for r in replied.to_dict("records")],
         "access_log": [_plain(r) for r in access.to_dict("records")],
     }
 
@@ -136,7 +166,8 @@ def purge_expired(engine: Engine, caller: User, *, purpose: str, days: int | Non
 
 def _erase(connection, member_ids: list[str]) -> int:
     """Unlink the members' survey answers (keeping their LSOA) and message copies (keeping their
-    status for the counts), delete their survey invitations and suspensions, and delete the members."""
+    status for the counts), unlink their replies and blank their words and the answers (and the
+    answers' message texts), delete their survey invitations and suspensions, and delete the members."""
     kept = 0
     for start in range(0, len(member_ids), 1000):
         chunk = member_ids[start : start + 1000]
@@ -156,10 +187,28 @@ def _erase(connection, member_ids: list[str]) -> int:
         connection.execute(
             update(deliveries).where(deliveries.c.member_id.in_(chunk)).values(member_id=None, address=None)
         )
+        answers = select(replies.c.answer_message_id).where(replies.c.member_id.in_(chunk), replies.c.answer_message_id.is_not(None))
+        connection.execute(update(messages).where(messages.c.id.in_(answers)).values(body=ERASED))
+        connection.execute(
+            update(replies).where(replies.c.member_id.in_(chunk), replies.c.answer.is_not(None)).values(answer=ERASED)
+        )
+        connection.execute(update(replies).where(replies.c.member_id.in_(chunk)).values(member_id=None, body=ERASED))
         connection.execute(delete(survey_invitations).where(survey_invitations.c.member_id.in_(chunk)))
         connection.execute(delete(contact_suspensions).where(contact_suspensions.c.member_id.in_(chunk)))
         connection.execute(delete(members).where(members.c.member_id.in_(chunk)))
     return kept
+
+
+def _opt_out(connection: Connection, member_id: str, on: date | None) -> bool:
+    """Set the member's opt-out date (today by default) unless they left already; True if it was set now."""
+    done = connection.execute(
+        update(members)
+        .where(members.c.member_id == member_id, members.c.opted_out.is_(None))
+        .values(opted_out=on or date.today())
+    ).rowcount
+    if not done and not _exists(connection, member_id):
+        raise LPTError(f"no member {member_id!r}")
+    return bool(done)
 
 
 def _exists(connection, member_id: str) -> bool:

@@ -42,7 +42,8 @@ from lpt.errors import LPTError
 from lpt.messaging.audience import AudienceSpec, count_opted_out, left_out, resolve
 from lpt.messaging.caps import Caps, as_utc, reserve, split_by_cap
 from lpt.messaging.figures import FIGURES, message_figures
-from lpt.messaging.transport import Envelope, Transport
+from lpt.messaging.links import resident_envelope
+from lpt.messaging.transport import Transport
 from lpt.store.frames import read_query
 from lpt.store.locks import serialised
 from lpt.store.schema import contact_suspensions, deliveries, members, messages
@@ -311,8 +312,8 @@ def deliver(engine: Engine, transport: Transport, delivery_ids: Sequence[int], n
 
 def _deliver_batch(engine: Engine, transport: Transport, ids: Sequence[int], now: datetime) -> Counter:
     query = (
-        select(deliveries.c.id, deliveries.c.member_id, deliveries.c.address, messages.c.subject, messages.c.body,
-               members.c.member_id.label("stored"), members.c.opted_out)
+        select(deliveries.c.id, deliveries.c.member_id, deliveries.c.address, messages.c.kind, messages.c.subject,
+               messages.c.body, members.c.member_id.label("stored"), members.c.opted_out)
         .join(messages, messages.c.id == deliveries.c.message_id)
         .outerjoin(members, members.c.member_id == deliveries.c.member_id)
         .where(deliveries.c.id.in_(list(ids)), deliveries.c.status == "queued")
@@ -323,7 +324,8 @@ def _deliver_batch(engine: Engine, transport: Transport, ids: Sequence[int], now
     gone = {r.id for r in rows if r.stored is None or not r.address or (r.opted_out is not None and r.opted_out <= now.date())}
     left = [r for r in rows if r.id in gone]
     live = [r for r in rows if r.id not in gone]
-    results = transport.deliver([Envelope(r.id, r.address, r.subject, r.body, {"X-LPT-Delivery": str(r.id)}) for r in live]) if live else []
+    # each copy ends with its recipient's own reply (or survey) and unsubscribe links (lpt.messaging.links)
+    results = transport.deliver([resident_envelope(r.id, r.address, r.subject, r.body, r.kind) for r in live]) if live else []
     if len(results) != len(live) or any(o.status not in ("sent", "bounced", "failed") for o in results):
         raise LPTError(f"the {transport.channel} transport must return one sent, bounced or failed outcome per envelope")
     changes = [{"d_id": r.id, "d_status": o.status, "d_reason": o.reason, "d_sent": now if o.status == "sent" else None}

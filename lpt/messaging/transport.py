@@ -141,6 +141,7 @@ def _build_message(envelope: Envelope, sender: str) -> EmailMessage:
             raise ValueError(f"header {name} is set by the transport, not by the envelope")
         msg[name] = value  # the email package refuses a value with CR or LF (header injection)
     msg.set_content(envelope.body, charset="utf-8", cte="quoted-printable")
+    msg.policy = msg.policy.clone(max_line_length=998)  # a long List-Unsubscribe URL stays one header line (RFC 5322)
     return msg
 
 

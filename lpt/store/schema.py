@@ -69,6 +69,8 @@ __all__ = [
     "deliveries",
     "contact_suspensions",
     "survey_invitations",
+    "token_uses",
+    "replies",
 ]
 
 metadata = MetaData()
@@ -622,7 +624,7 @@ messages = Table(
     "messages",
     metadata,
     Column("id", ID, primary_key=True, autoincrement=True),
-    Column("kind", String(20), nullable=False),  # feedback, survey_invitation
+    Column("kind", String(20), nullable=False),  # feedback, survey_invitation, reply_answer (lpt.replies)
     Column("author", String(40), nullable=False),  # user ID
     Column("team_id", String(40), ForeignKey("teams.team_id"), nullable=True),
     Column("audience", Text, nullable=False),  # JSON of the AudienceSpec
@@ -684,4 +686,100 @@ survey_invitations = Table(
     Column("invited_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("member_id", "wave", name="pk_survey_invitations"),
     Index("ix_survey_invitations_wave", "wave"),
+)
+
+
+# --- Replies (lpt.replies: residents' links, replies, engagement) -----------
+
+#: Residents' links that were used (lpt.messaging.links): a link works once, so its token's
+#: sha256 is the key, and a second or concurrent use of the same token fails on it.
+token_uses = Table(
+    "token_uses",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("purpose", String(12), nullable=False),  # reply, survey, unsubscribe
+    Column("delivery_id", ID, ForeignKey("deliveries.id"), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=False),
+    Index("ix_token_uses_delivery", "delivery_id"),
+)
+
+#: A resident's reply to one copy of a message (through its reply link), and the officer's answer:
+#: ``answered_by`` (user ID), ``answer`` (its text), ``answered_at`` and the ``answer_message_id``
+#: (the message of kind reply_answer that took it to the resident). Erasure sets ``member_id``
+#: NULL and ``body`` and ``answer`` to '[erased]'.
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("delivery_id", ID, ForeignKey("deliveries.id"), nullable=False),
+    Column("message_id", ID, ForeignKey("messages.id"), nullable=False),
+    Column("member_id", String(40), nullable=True),  # NULL once the member is erased
+    Column("body", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("answered_by", String(40), nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    Column("answer_message_id", ID, ForeignKey("messages.id"), nullable=True),
+    Index("ix_replies_message", "message_id"),
+    Index("ix_replies_member", "member_id"),
+    Index("ix_replies_delivery", "delivery_id"),
+)
+
+
+# --- Setups (lpt.setups: targeted door-knocking and the 'every door' campaign) -----
+
+__all__ += ["setups", "setup_visits"]
+
+#: Door-knocking setups. ``kind`` targeted (a team's engagement with an area or community) or
+#: every_door (the force-wide campaign: every household, at most one active); ``owner`` the user who
+#: created it (user ID) and ``team_id`` the team it belongs to; ``area`` JSON of
+#: lpt.setups.model.SetupArea (wards, streets as (LSOA 2021 code, street name), or a polygon as WKT in
+#: WGS84; none of them: force-wide); ``criteria`` JSON of lpt.setups.model.Criteria; ``starts_on`` and
+#: ``ends_on`` (NULL: open-ended) the days visits may be recorded; ``revisit`` whether registered and
+#: declined households stay on its list; ``status`` active or archived (``archived_at``: when).
+setups = Table(
+    "setups",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(12), nullable=False),  # targeted, every_door
+    Column("team_id", String(40), ForeignKey("teams.team_id"), nullable=True),
+    Column("owner", String(40), nullable=False),  # user ID
+    Column("area", Text, nullable=False),  # JSON of SetupArea
+    Column("criteria", Text, nullable=False),  # JSON of Criteria
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=True),
+    Column("revisit", Boolean, nullable=False),
+    Column("status", String(10), nullable=False),  # active, archived
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("archived_at", DateTime(timezone=True), nullable=True),
+    Index("ix_setups_status", "status"),
+    Index(
+        "ux_setups_every_door",
+        "kind",
+        unique=True,
+        sqlite_where=text("kind = 'every_door' AND status = 'active'"),
+        postgresql_where=text("kind = 'every_door' AND status = 'active'"),
+    ),
+)
+
+#: One call at a household for a setup, insert-only (several officers record at once and nothing is
+#: lost): ``officer_id`` (user ID), ``visited_at`` (UTC), ``outcome`` (lpt.setups.model.OUTCOMES:
+#: spoke_registered, spoke_not_registered, declined, not_in, no_access), ``survey`` (JSON of the
+#: doorstep survey's answers, NULL when none), ``member_id`` (the member registered on the doorstep
+#: with the resident's consent; no foreign key, so erasure leaves the call counted), ``note``.
+setup_visits = Table(
+    "setup_visits",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("setup_id", ID, ForeignKey("setups.id"), nullable=False),
+    Column("address_id", String(40), nullable=False),
+    Column("officer_id", String(40), nullable=False),  # user ID
+    Column("visited_at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(24), nullable=False),
+    Column("survey", Text, nullable=True),  # JSON of the doorstep answers
+    Column("member_id", String(40), nullable=True),  # registered on the doorstep
+    Column("note", Text, nullable=True),
+    Index("ix_setup_visits_setup_address_at", "setup_id", "address_id", "visited_at"),
+    Index("ix_setup_visits_address_at", "address_id", "visited_at"),
 )
