@@ -141,11 +141,13 @@ OFFICER_WARD, OTHER_WARD = "E05011529", "E05011528"
 def officer_store(sample_store, tmp_path_factory):
     """A copy of the sample store (apps write actions and shares; the sample stays read-only) with
     team 'hull-central' (officer 'pc-central' on ward E05011529, supervisor 'sgt-central'),
-    team 'hull-west' (officer 'pc-west' on E05011528) and officer 'pc-solo' (no team).
-    Returns (engine, url)."""
+    team 'hull-west' (officer 'pc-west' on E05011528), officer 'pc-solo' (no team) and setup 1,
+    'Central door-knocking' (every household of E05011529, open since 2025-01-01). Returns (engine, url)."""
     import sqlite3
+    from datetime import date
 
     from lpt.access.users import add_team, add_user, get_user
+    from lpt.setups.model import SetupArea, SetupSpec, create_setup
 
     engine, _ = sample_store
     path = tmp_path_factory.mktemp("officer") / "lpt.sqlite"
@@ -166,5 +168,7 @@ def officer_store(sample_store, tmp_path_factory):
              team_id="hull-central")
     add_user(copy, admin, "pc-west", name="PC West", role="officer", areas=[("ward", OTHER_WARD)], team_id="hull-west")
     add_user(copy, admin, "pc-solo", name="PC Solo", role="officer", areas=[("ward", OFFICER_WARD)])
+    spec = SetupSpec("Central door-knocking", SetupArea(wards=(OFFICER_WARD,)), date(2025, 1, 1), team_id="hull-central")
+    create_setup(copy, get_user(copy, "sgt-central"), spec, purpose="test setup")
     yield copy, url
     copy.dispose()

@@ -174,3 +174,21 @@ def test_messages_app_sends_a_message_and_a_reply_arrives(server, outbox):
         page.get_by_role("button", name="Refresh").last.click()
         page.locator(".lpt-replies").get_by_text("much quieter now").wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "messages-phone.png"), full_page=True)
+
+
+def test_doorstep_app_records_a_visit_on_a_phone(server):
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        _open(page, "pc-central", "doorstep")
+        assert "Never tell a resident that their address is a priority" in page.locator(".lpt-reminder").inner_text()
+        doors = page.locator(".lpt-doors select")
+        first = doors.locator("option").first.inner_text().replace("\xa0", " ")
+        doors.select_option(index=0)
+        page.locator(".lpt-outcome").get_by_role("button", name="Spoke: not registered").click()
+        page.get_by_role("button", name="Record visit").click()
+        page.locator(".lpt-status").get_by_text("Recorded").wait_for(timeout=30_000)
+        called = page.locator(".lpt-doors option", has_text="last: Spoke: not registered").first
+        called.wait_for(timeout=10_000)
+        assert called.inner_text().replace("\xa0", " ").startswith(first.split(" (")[0])  # the door just called at
+        assert page.evaluate("document.documentElement.scrollWidth") <= 392
+        page.screenshot(path=str(ARTIFACTS / "doorstep-phone.png"), full_page=True)

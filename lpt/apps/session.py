@@ -19,7 +19,7 @@ from lpt.errors import LPTError
 
 __all__ = ["APPS", "app_caller", "app_link", "query_string"]
 
-APPS = ("officer", "messages")
+APPS = ("officer", "messages", "doorstep")
 """The apps ``lpt serve`` serves (``notebooks/apps/<name>.ipynb``) and links can be issued for."""
 
 
