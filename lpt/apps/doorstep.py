@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from lpt.access.guard import User
 from lpt.apps.maps import base_map, point_layer, view_of
-from lpt.apps.session import app_caller
+from lpt.apps.session import app_page
 from lpt.apps.widgets import STYLE, message
 from lpt.errors import LPTError
 from lpt.setups.model import local_day
@@ -51,12 +51,7 @@ _COLOURS = {"spoke_registered": "#1b5e20", "spoke_not_registered": "#43a047", "d
 
 def doorstep_app(engine: Engine, query: str) -> widgets.Widget:
     """The app for the user of the link whose query string is ``query``, or a page saying why not."""
-    try:
-        return DoorstepApp(engine, app_caller(engine, "doorstep", query)).widget
-    except LPTError as exc:
-        page = widgets.HTML(f"<h2>LPT doorstep</h2>{message(str(exc), 'error')}")
-        page.add_class("lpt-refused")
-        return widgets.VBox([STYLE, page], layout=widgets.Layout(padding="8px")).add_class("lpt-app")
+    return app_page(engine, query, "doorstep", "LPT doorstep", lambda e, user: DoorstepApp(e, user).widget)
 
 
 class DoorstepApp:

@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from lpt.access.guard import User, covered_wards
-from lpt.apps.session import app_caller
+from lpt.apps.session import app_page
 from lpt.apps.widgets import STYLE, message, table_html
 from lpt.errors import LPTError
 from lpt.messaging.audience import AudienceSpec
@@ -46,12 +46,7 @@ _PURPOSE = "messages app"
 
 def messages_app(engine: Engine, query: str) -> widgets.Widget:
     """The app for the user of the link whose query string is ``query``, or a page saying why not."""
-    try:
-        return MessagesApp(engine, app_caller(engine, "messages", query)).widget
-    except LPTError as exc:
-        page = widgets.HTML(f"<h2>LPT messages</h2>{message(str(exc), 'error')}")
-        page.add_class("lpt-refused")
-        return widgets.VBox([STYLE, page], layout=widgets.Layout(padding="8px")).add_class("lpt-app")
+    return app_page(engine, query, "messages", "LPT messages", lambda e, user: MessagesApp(e, user).widget)
 
 
 class MessagesApp:

@@ -37,7 +37,7 @@ from sqlalchemy import Engine
 from lpt.access.data import key_contacts
 from lpt.access.guard import Area, PermissionDenied, User
 from lpt.apps.maps import base_map, colour_scale, point_layer, polygon_layer, view_of
-from lpt.apps.session import app_caller
+from lpt.apps.session import app_page
 from lpt.apps.widgets import STYLE, bar_chart_svg, message, table_html
 from lpt.disclosure import Audience, disclose_count
 from lpt.errors import LPTError
@@ -77,12 +77,7 @@ def warm_up(engine: Engine) -> None:
 
 def officer_app(engine: Engine, query: str) -> widgets.Widget:
     """The app for the user of the link whose query string is ``query``, or a page saying why not."""
-    try:
-        return OfficerApp(engine, app_caller(engine, "officer", query)).widget
-    except LPTError as exc:
-        page = widgets.HTML(f"<h2>LPT officer app</h2>{message(str(exc), 'error')}")
-        page.add_class("lpt-refused")
-        return widgets.VBox([STYLE, page], layout=widgets.Layout(padding="8px")).add_class("lpt-app")
+    return app_page(engine, query, "officer", "LPT officer app", lambda e, user: OfficerApp(e, user).widget)
 
 
 class OfficerApp:

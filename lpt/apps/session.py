@@ -7,8 +7,10 @@ that user from then on: every read still goes through the access layer with that
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
 
+import ipywidgets as widgets
 from sqlalchemy import Engine
 
 from lpt import settings
@@ -17,7 +19,7 @@ from lpt.access.tokens import issue_app_token, verify_app_token
 from lpt.access.users import get_user
 from lpt.errors import LPTError
 
-__all__ = ["APPS", "app_caller", "app_link", "query_string"]
+__all__ = ["APPS", "app_caller", "app_link", "app_page", "query_string"]
 
 APPS = ("officer", "messages", "doorstep")
 """The apps ``lpt serve`` serves (``notebooks/apps/<name>.ipynb``) and links can be issued for."""
@@ -49,3 +51,16 @@ def app_link(user_id: str, app: str = "officer") -> str:
         raise LPTError(f"unknown app {app!r}: one of {', '.join(APPS)}")
     token = issue_app_token(user_id, app, settings.secret_key())
     return f"{settings.app_url()}/voila/render/{app}.ipynb?{urlencode({'token': token})}"
+
+
+def app_page(engine: Engine, query: str, app: str, title: str, build: Callable[[Engine, User], widgets.Widget]) -> widgets.Widget:
+    """What Voila shows for ``app``: ``build(engine, user)`` for the user of the link whose query string is
+    ``query``, or a page titled ``title`` saying in words why not (a bad link, no data yet...)."""
+    from lpt.apps.widgets import STYLE, message
+
+    try:
+        return build(engine, app_caller(engine, app, query))
+    except LPTError as exc:
+        page = widgets.HTML(f"<h2>{title}</h2>{message(str(exc), 'error')}")
+        page.add_class("lpt-refused")
+        return widgets.VBox([STYLE, page], layout=widgets.Layout(padding="8px")).add_class("lpt-app")
