@@ -55,6 +55,7 @@ __all__ = [
     "Rule",
     "disclose",
     "disclose_count",
+    "disclose_counts",
 ]
 
 TOTAL = "Total"
@@ -111,6 +112,15 @@ def disclose_count(n: Any, audience: Audience | str) -> int | None:
     rule = RULES[_audience(audience)]
     value = _check_scalar(n)
     return None if value < rule.threshold else _round(value, rule.round_to)
+
+
+def disclose_counts(counts: Iterable[Any], audience: Audience | str) -> pd.Series:
+    """Each count of a column on its own, as :func:`disclose_count` shows it (missing stays missing):
+    an ``Int64`` series, <NA> where hidden. Keeps the index of a Series. For counts read one by one
+    (a member count per street, ``n`` per estimate), not a table with margins (that is :func:`disclose`)."""
+    values = counts if isinstance(counts, pd.Series) else pd.Series(list(counts), dtype=object)
+    shown = [disclose_count(v, audience) if pd.notna(v) else None for v in values]
+    return pd.Series(shown, index=values.index, dtype="Int64")
 
 
 def disclose(counts: pd.Series | pd.DataFrame, audience: Audience | str) -> Disclosed:

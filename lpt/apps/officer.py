@@ -26,7 +26,6 @@ force-wide street scores are computed while the kernel is preheated (lpt.store.r
 from __future__ import annotations
 
 import html
-import time
 from typing import Any
 
 import ipywidgets as widgets
@@ -39,7 +38,7 @@ from lpt.access.guard import Area, PermissionDenied, User
 from lpt.apps.maps import base_map, colour_scale, point_layer, polygon_layer, view_of
 from lpt.apps.session import app_page
 from lpt.apps.widgets import STYLE, bar_chart_svg, message, table_html
-from lpt.disclosure import Audience, disclose_count
+from lpt.disclosure import Audience
 from lpt.errors import LPTError
 from lpt.insight.maps import crime_points, priority_areas, waves_held
 from lpt.insight.profile import area_profile
@@ -95,7 +94,6 @@ class OfficerApp:
         self.actions = self._read_actions()
         self.selection: list[str] = []
         self.chosen: str | None = None
-        self.timings: dict[str, float] = {}
         self.widget = self._build()
 
     # --- the controls' work -------------------------------------------------------
@@ -109,7 +107,6 @@ class OfficerApp:
 
     def choose(self, street_id: str) -> None:
         """Show one street's reasons, figures, trend and actions (from the list or the map)."""
-        start = time.perf_counter()
         if street_id not in self.streets.index:
             self.status.value = message("That street is not in your areas.", "error")
             return
@@ -125,7 +122,6 @@ class OfficerApp:
             self._quiet = True  # the list follows a choice on the map without choosing twice
             self.street_list.value = street_id
             self._quiet = False
-        self.timings["choose"] = time.perf_counter() - start
 
     def act(self, action: dict, verb: str) -> None:
         """Accept, dismiss or complete an action of the chosen street (recording it first if it is
@@ -445,6 +441,6 @@ def _number(value, digits: int = 0) -> str:
 
 
 def _people(value) -> str:
-    """A count of people through internal disclosure control (hidden as words, never a small number)."""
-    shown = disclose_count(value, Audience.INTERNAL) if value is not None and pd.notna(value) else None
-    return content.HIDDEN if shown is None else f"{shown:,}"
+    """A count of people as lpt.priorities.streets.area_streets gives it (disclosure-controlled; <NA>
+    where hidden), hidden shown as words, never a small number."""
+    return content.HIDDEN if pd.isna(value) else f"{int(value):,}"

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
 from lpt.access.guard import MINE, Area, User, authorize, record_access
-from lpt.disclosure import RULES, Audience, disclose_count
+from lpt.disclosure import RULES, Audience, disclose_counts
 from lpt.errors import LPTError
 from lpt.store.frames import read_query
 from lpt.store.schema import crime_links, crimes, insight_crime, insight_lsoa, insight_responses
@@ -105,7 +105,7 @@ def priority_areas(
     sums = _answers(engine, allowed.wards, waves)
     threshold = RULES[_AUDIENCE].threshold
     named = sums[[f"priority_{t}" for t in TOPICS]]
-    respondents = pd.Series([disclose_count(n, _AUDIENCE) for n in sums["responses"]], index=sums.index, dtype="Int64")
+    respondents = disclose_counts(sums["responses"], _AUDIENCE)
     shown = (respondents.notna() & (named.max(axis=1) >= threshold)).to_numpy(dtype=bool)
     top = named.idxmax(axis=1).str.removeprefix("priority_") if len(sums) else pd.Series(dtype=object)
     share = (100 * named.max(axis=1) / sums["responses"].clip(lower=1)).round(1)

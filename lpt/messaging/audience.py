@@ -13,6 +13,7 @@ only lpt.messaging calls them, after lpt.access.guard.authorize, and hands offic
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 
@@ -37,7 +38,10 @@ from lpt.store.schema import (
 )
 from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, GROUPS, SEXES, TOPIC_LABELS, TOPICS
 
-__all__ = ["CHANNELS", "LEVELS", "NO_ADDRESS", "SUSPENDED", "AudienceSpec", "count_opted_out", "left_out", "resolve"]
+__all__ = [
+    "CHANNELS", "LEVELS", "NO_ADDRESS", "SUSPENDED", "AudienceSpec", "audiences_within", "count_opted_out", "left_out",
+    "resolve",
+]
 
 LEVELS = ("force", "district", "ward", "streets", "area")
 #: Which member column holds the address of each channel.
@@ -301,3 +305,14 @@ def _inside(frame: pd.DataFrame, polygon: str) -> pd.DataFrame:
     """Rows whose (longitude, latitude) lies in the polygon or on its edge."""
     inside = shapely.intersects_xy(_polygon(polygon), frame["longitude"].to_numpy(float), frame["latitude"].to_numpy(float))
     return frame[inside].drop(columns=["longitude", "latitude"]).reset_index(drop=True)
+
+
+def audiences_within(engine: Engine, audiences: Iterable[str], allowed: frozenset[str] | None) -> dict[str, bool]:
+    """For each audience (JSON), whether it lies in the ``allowed`` wards (None: everywhere): all of its
+    wards inside them; an audience of every ward only for a caller allowed everywhere. What lists of
+    messages and their engagement show a caller."""
+    inside = {}
+    for text in set(audiences):
+        wards = AudienceSpec.from_json(text).wards(engine)
+        inside[text] = allowed is None or (wards is not None and bool(wards) and wards <= allowed)
+    return inside

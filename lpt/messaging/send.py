@@ -37,9 +37,9 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 
 from lpt import settings
 from lpt.access.guard import FORCE, MINE, Area, PermissionDenied, User, authorize, record_access
-from lpt.disclosure import Audience, disclose_count
+from lpt.disclosure import Audience, disclose_count, disclose_counts
 from lpt.errors import LPTError
-from lpt.messaging.audience import AudienceSpec, count_opted_out, left_out, resolve
+from lpt.messaging.audience import AudienceSpec, audiences_within, count_opted_out, left_out, resolve
 from lpt.messaging.caps import Caps, as_utc, reserve, split_by_cap
 from lpt.messaging.figures import FIGURES, message_figures
 from lpt.messaging.links import resident_envelope
@@ -251,7 +251,7 @@ def messages_of(engine: Engine, caller: User, *, purpose: str) -> pd.DataFrame:
                "wave", "created_at", "sent_at"]
     listed = read_query(engine, select(*(messages.c[c] for c in columns)).order_by(messages.c.created_at.desc(), messages.c.id.desc()))
     specs = {text: AudienceSpec.from_json(text) for text in listed["audience"].unique()}
-    inside = {text: _within(spec.wards(engine), allowed.wards) for text, spec in specs.items()}
+    inside = audiences_within(engine, specs, allowed.wards)
     listed = listed[listed["audience"].map(inside).astype(bool)].reset_index(drop=True)
     counted = read_query(
         engine,
@@ -261,7 +261,7 @@ def messages_of(engine: Engine, caller: User, *, purpose: str) -> pd.DataFrame:
     )
     table = counted.pivot_table(index="message_id", columns="status", values="n", aggfunc="sum", fill_value=0) if len(counted) else pd.DataFrame()
     table = table.reindex(index=listed["id"], columns=list(_DELIVERY_STATUSES), fill_value=0).fillna(0).astype(int)
-    shown = table.map(lambda n: disclose_count(n, Audience.INTERNAL)).astype("Int64").reset_index(drop=True)
+    shown = table.apply(disclose_counts, audience=Audience.INTERNAL).reset_index(drop=True)
     listed["audience"] = listed["audience"].map(lambda text: specs[text].describe())
     record_access(engine, caller.user_id, _REPORTS, purpose, MINE, len(listed), "allowed", "listed messages")
     return pd.concat([listed, shown], axis=1)
@@ -431,11 +431,6 @@ def _one_area(spec: AudienceSpec, areas: Sequence[Area]) -> Area:
             "send one message per area, or leave the placeholders out"
         )
     return areas[0]
-
-
-def _within(wards: frozenset[str] | None, allowed: frozenset[str] | None) -> bool:
-    """An audience in these wards (None: everywhere) lies in the allowed ones (None: everywhere)."""
-    return allowed is None or (wards is not None and bool(wards) and wards <= allowed)
 
 
 def _placeholders(text: str) -> set[str]:

@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from lpt.access.guard import MINE, Area, User, authorize, record_access
-from lpt.disclosure import RULES, Audience, disclose_count
+from lpt.disclosure import RULES, Audience, disclose_counts
 from lpt.harm import harm_of
 from lpt.insight.maps import months_held
 from lpt.insight.profile import street_code
@@ -125,11 +125,7 @@ def _disclosed_figures(streets: pd.DataFrame) -> dict[str, pd.Series]:
     """The figures derived from personal data as an officer may see them: counts below the internal
     threshold hidden, with the shares and topic that would give them away."""
     threshold = RULES[_AUDIENCE].threshold
-
-    def shown(counts: pd.Series) -> pd.Series:
-        return pd.Series([disclose_count(n, _AUDIENCE) for n in counts.fillna(0)], index=counts.index, dtype="Int64")
-
-    members, respondents = shown(streets["members"]), shown(streets["respondents"])
+    members, respondents = (disclose_counts(streets[c], _AUDIENCE) for c in ("members", "respondents"))
     naming = (streets["concern_pct"] * streets["respondents"] / 100).round()
     topic_shown = respondents.notna() & (naming >= threshold)
     return {

@@ -24,9 +24,9 @@ import pandas as pd
 from sqlalchemy import Engine, and_, insert, literal, select, update
 
 from lpt.access.guard import MINE, Authorized, PermissionDenied, User, authorize, record_access
-from lpt.disclosure import Audience, disclose_count
+from lpt.disclosure import Audience, disclose_counts
 from lpt.errors import LPTError
-from lpt.messaging.audience import CHANNELS, AudienceSpec
+from lpt.messaging.audience import CHANNELS, audiences_within
 from lpt.messaging.caps import as_utc
 from lpt.messaging.send import deliver, queue_deliveries
 from lpt.messaging.transport import Transport
@@ -187,7 +187,7 @@ def engagement(engine: Engine, caller: User, *, by: str = "message", purpose: st
         .order_by(messages.c.sent_at.desc(), messages.c.id.desc()),
     )
     if by == "message":
-        sent = sent[sent["audience"].map(_inside(engine, sent["audience"], allowed.wards)).astype(bool)]
+        sent = sent[sent["audience"].map(audiences_within(engine, sent["audience"], allowed.wards)).astype(bool)]
     copies = _copies(engine, sent["message_id"].tolist(), allowed.wards if by == "ward" else None)
     if by == "message":
         counted = _count(copies, ["message_id"]).reindex(sent["message_id"], fill_value=0)
@@ -221,7 +221,7 @@ def _visible(engine: Engine, allowed: Authorized, message_ids: Iterable[int]) ->
     team = pd.Series(False, index=rows.index)
     if caller.team_id:
         team = (rows["team_id"] == caller.team_id) | (rows["author_team"] == caller.team_id)
-    covered = rows["audience"].map(_inside(engine, rows["audience"], allowed.wards)).astype(bool)
+    covered = rows["audience"].map(audiences_within(engine, rows["audience"], allowed.wards)).astype(bool)
     return set(rows.loc[own | team | covered, "id"])
 
 
@@ -250,16 +250,6 @@ def _check_answerable(reply_id: int, row, now: datetime, channel: str) -> None:
         raise LPTError(f"the member who wrote reply {reply_id} has no {channel} address")
     if row.suspended is not None:
         raise LPTError(f"the member's {channel} address is suspended after bounces: the answer cannot reach them")
-
-
-def _inside(engine: Engine, audiences: Iterable[str], allowed: frozenset[str] | None) -> dict[str, bool]:
-    """For each audience (JSON), whether it lies in the ``allowed`` wards (None: everywhere): all of its
-    wards inside them; an audience of every ward only for a caller allowed everywhere."""
-    inside = {}
-    for text in set(audiences):
-        wards = AudienceSpec.from_json(text).wards(engine)
-        inside[text] = allowed is None or (wards is not None and bool(wards) and wards <= allowed)
-    return inside
 
 
 def _copies(engine: Engine, message_ids: list[int], wards: frozenset[str] | None) -> pd.DataFrame:
@@ -311,7 +301,7 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
     """Counts through internal disclosure control (<NA> below 5), then the rates of the shown ones."""
     table = table.copy()
     for column in COUNTS:
-        table[column] = table[column].map(lambda n: disclose_count(int(n), Audience.INTERNAL)).astype("Int64")
+        table[column] = disclose_counts(table[column], Audience.INTERNAL)
     for rate, (part, whole) in _RATES.items():
         share = table[part].astype("Float64") / table[whole].astype("Float64").replace(0, pd.NA)
         table[rate] = (100 * share).round(1)

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from sqlalchemy import Engine
 
 from lpt.access.guard import Area, User
-from lpt.disclosure import RULES, Audience, disclose_count
+from lpt.disclosure import RULES, Audience, disclose_counts
 from lpt.insight.profile import AreaProfile
 from lpt.priorities.lifecycle import done_actions
 from lpt.priorities.recommend import recommend, ward_scores
@@ -83,7 +83,7 @@ def public_counts(frame: pd.DataFrame, columns: list[str], audience: Audience) -
     """
     out = frame.copy()
     for column in columns:
-        out[column] = pd.array([disclose_count(v, audience) if pd.notna(v) else None for v in out[column]], dtype="Int64")
+        out[column] = disclose_counts(out[column], audience)
     return out
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from lpt.access.guard import MINE, Area, Authorized, User, authorize, record_access
 from lpt.census import adult_age_counts, ethnic_counts
-from lpt.disclosure import Audience, disclose_count
+from lpt.disclosure import Audience, disclose_counts
 from lpt.stats import change, hotspots, peers, representation, weighting
 from lpt.stats.microdata import registered_members, respondents
 from lpt.store.queries import read_table, ward_crime_counts
@@ -114,6 +114,6 @@ def _released(engine: Engine, granted: Authorized, table: pd.DataFrame, counts: 
     """The model's results with counts of people through disclosure control, and the read audited."""
     out = table.copy()
     for column in counts:
-        out[column] = pd.array([disclose_count(v, Audience.INTERNAL) if pd.notna(v) else None for v in out[column]], dtype="Int64")
+        out[column] = disclose_counts(out[column], Audience.INTERNAL)
     record_access(engine, granted.user.user_id, _ACTION, granted.purpose, granted.area, records, "allowed")
     return out
