@@ -8,13 +8,16 @@ from __future__ import annotations
 import email
 import http.cookiejar
 import io
+import math
 import re
 import socket
 import time
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
+from shapely import Point, wkt
 
 from lpt.access.data import key_contacts
 from lpt.access.guard import Area
@@ -22,6 +25,9 @@ from lpt.access.users import get_user
 from lpt.apps.officer import OfficerApp
 from lpt.apps.serve import serve, stop, wait_until_up
 from lpt.apps.session import app_link
+from lpt.apps.setups import SetupsApp
+from lpt.setups.model import archive_setup, setups_of
+from lpt.setups.selection import priority_addresses
 from tests.browser import ARTIFACTS, chromium
 from tests.conftest import OFFICER_WARD, OTHER_WARD
 
@@ -195,3 +201,46 @@ def test_doorstep_app_records_a_visit_on_a_phone(server):
             page.wait_for_timeout(200)
         assert page.evaluate("document.documentElement.scrollWidth") <= 392
         page.screenshot(path=str(ARTIFACTS / "doorstep-phone.png"), full_page=True)
+
+
+def _on_screen(box: dict, center: tuple[float, float], zoom: int, lon: float, lat: float) -> tuple[float, float]:
+    """Where ``lon``/``lat`` is drawn in a Leaflet map ``box`` centred on ``center`` (lat, lon) at ``zoom``."""
+    def world(lon: float, lat: float) -> tuple[float, float]:  # Web Mercator pixels at this zoom
+        s = math.sin(math.radians(lat))
+        scale = 256 * 2 ** zoom
+        return (lon + 180) / 360 * scale, (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * scale
+
+    x, y = world(lon, lat)
+    cx, cy = world(center[1], center[0])
+    return box["x"] + box["width"] / 2 + x - cx, box["y"] + box["height"] / 2 + y - cy
+
+
+def test_setups_app_creates_a_setup_from_a_shape_drawn_on_the_map(server, officer_store):
+    engine, _ = officer_store
+    sergeant = get_user(engine, "sgt-central")
+    planner = SetupsApp(engine, sergeant)  # the same map view the served app opens on
+    doors = priority_addresses(engine, sergeant, 1, on=datetime.now(UTC), purpose="test").dropna(subset=["longitude"])
+    middle = doors.iloc[int(((doors["longitude"] - doors["longitude"].median()) ** 2
+                             + (doors["latitude"] - doors["latitude"].median()) ** 2).argmin())]
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _open(page, "sgt-central", "setups")
+        page.locator(".lpt-setup-name input").fill("Drawn in the browser")
+        page.locator(".leaflet-draw-draw-rectangle").click()
+        box = page.locator(".leaflet-container").first.bounding_box()
+        x, y = _on_screen(box, planner.map.center, planner.map.zoom, middle["longitude"], middle["latitude"])
+        page.mouse.move(x - 12, y - 12)
+        page.mouse.down()
+        page.mouse.move(x + 12, y + 12, steps=6)
+        page.mouse.up()
+        page.get_by_text("Area drawn").wait_for(timeout=15_000)
+        page.get_by_role("button", name="Preview").click()
+        page.locator(".lpt-preview").get_by_text(re.compile(r"would hold (\d+|too few)")).wait_for(timeout=30_000)
+        page.get_by_role("button", name="Create setup").click()
+        page.locator(".lpt-status").get_by_text("created").wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "setups-desktop.png"), full_page=True)
+    listed = setups_of(engine, sergeant, purpose="test")
+    drawn = listed[listed["name"] == "Drawn in the browser"].iloc[0]
+    assert wkt.loads(drawn["spec"].area.polygon).contains(Point(middle["longitude"], middle["latitude"]))
+    assert drawn["wards"] == (OFFICER_WARD,)
+    archive_setup(engine, sergeant, int(drawn["setup_id"]), purpose="test")  # the doorstep tests see setup 1 only

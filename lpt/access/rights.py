@@ -5,7 +5,10 @@ their survey answers stay counted, unlinked from the person, placed by the
 LSOA the member lived in (about 700 households) so area figures do not move;
 the copies of messages sent to them stay counted without their ID or address,
 their replies stay counted without their ID or words (and so do the officers' answers,
-which may quote them), and their survey invitations and suspended addresses go.
+which may quote them), and their survey invitations and suspended addresses go. A doorstep call that
+registered them (``setup_visits``) stays, with its outcome, officer, time and scored survey answers, so
+setup progress still counts the registration: its member reads :data:`ERASED`, and the officer's note and
+the survey's free-text concern, which may name them, go.
 
 Opt-out comes two ways: an admin records a request (:func:`opt_out`), or the member
 unsubscribes themselves through the signed link in a message (:func:`resident_opt_out`,
@@ -14,10 +17,11 @@ called by lpt.replies once the link is verified; audited as the resident's own r
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, or_, select, update
 
 from lpt import settings
 from lpt.access.guard import FORCE, User, authorize, record_access
@@ -31,6 +35,8 @@ from lpt.store.schema import (
     messages,
     postcode_links,
     replies,
+    setup_visits,
+    setups,
     survey_invitations,
     survey_responses,
     visits,
@@ -38,7 +44,8 @@ from lpt.store.schema import (
 
 __all__ = ["ERASED", "RESIDENT", "opt_out", "resident_opt_out", "erase_member", "export_subject", "purge_expired"]
 
-#: What an erased member's reply (and the answer to it) reads afterwards.
+#: What an erased member's reply (and the answer to it), and the member of a doorstep call that
+#: registered them, read afterwards.
 ERASED = "[erased]"
 #: The audit log's user for what a resident does themselves (through a signed link).
 RESIDENT = "resident"
@@ -81,6 +88,8 @@ def erase_member(engine: Engine, caller: User, member_id: str, *, purpose: str) 
 def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str) -> dict:
     """Everything held about a member (subject access request), as a JSON-ready dict:
     ``member`` (their record), ``survey_answers``, ``visits`` (calls at their address),
+    ``doorstep_calls`` (door-knocking setups' calls at their address or that registered them: time (UTC),
+    outcome, officer, setup, doorstep survey, ``registered_here``),
     ``messages`` (every message sent or held for them: subject, channel, address, status, reason,
     dates), ``survey_invitations`` (wave, date), ``contact_suspensions`` (channel, since, reason),
     ``replies`` (their replies to messages and the answers: subject, reply, dates, answer),
@@ -99,6 +108,7 @@ def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str
         .where(visits.c.address_id == record["address_id"])
         .order_by(visits.c.visited_on),
     )
+    doorstep = _doorstep_calls(engine, member_id, record["address_id"])
     sent = read_query(
         engine,
         select(messages.c.subject, deliveries.c.channel, deliveries.c.address, deliveries.c.status, deliveries.c.reason,
@@ -137,6 +147,7 @@ def export_subject(engine: Engine, caller: User, member_id: str, *, purpose: str
         "member": _plain(record.to_dict()),
         "survey_answers": [_plain(r) for r in answers.drop(columns=["batch_id", "row_hash"]).to_dict("records")],
         "visits": [_plain(r) for r in calls.to_dict("records")],
+        "doorstep_calls": doorstep,
         "messages": [_plain(r) for r in sent.to_dict("records")],
         "survey_invitations": [_plain(r) for r in invited.to_dict("records")],
         "contact_suspensions": [_plain(r) for r in suspended.to_dict("records")],
@@ -149,7 +160,8 @@ def purge_expired(engine: Engine, caller: User, *, purpose: str, days: int | Non
     """Erase members who opted out more than ``days`` ago and delete older door-knocking records.
 
     ``days`` defaults to the retention setting (``LPT_RETENTION_DAYS``).
-    Returns counts: ``members_erased``, ``visits_deleted``.
+    Returns counts: ``members_erased``, ``visits_deleted`` (imported visits, by day) and
+    ``setup_visits_deleted`` (doorstep calls of setups, made before the cutoff day began in UTC).
     """
     authorize(engine, caller, "purge", purpose=purpose, area=FORCE)
     cutoff = (today or date.today()) - timedelta(days=settings.retention_days() if days is None else days)
@@ -159,15 +171,21 @@ def purge_expired(engine: Engine, caller: User, *, purpose: str, days: int | Non
         ).scalars().all()
         _erase(connection, list(expired))
         deleted = connection.execute(delete(visits).where(visits.c.visited_on < cutoff)).rowcount
-    counts = {"members_erased": len(expired), "visits_deleted": deleted}
-    record_access(engine, caller.user_id, "purge", purpose, FORCE, len(expired) + deleted, "allowed", f"before {cutoff}")
+        # time-zone-aware: PostgreSQL compares instants; SQLite stores UTC wall times, as this is written
+        calls = connection.execute(
+            delete(setup_visits).where(setup_visits.c.visited_at < datetime.combine(cutoff, time(0), tzinfo=UTC))
+        ).rowcount
+    counts = {"members_erased": len(expired), "visits_deleted": deleted, "setup_visits_deleted": calls}
+    record_access(engine, caller.user_id, "purge", purpose, FORCE, sum(counts.values()), "allowed", f"before {cutoff}")
     return counts
 
 
 def _erase(connection, member_ids: list[str]) -> int:
     """Unlink the members' survey answers (keeping their LSOA) and message copies (keeping their
     status for the counts), unlink their replies and blank their words and the answers (and the
-    answers' message texts), delete their survey invitations and suspensions, and delete the members."""
+    answers' message texts), mark the doorstep calls that registered them :data:`ERASED` (still
+    counted as registrations) and blank those calls' notes and free-text concerns, delete their survey invitations and
+    suspensions, and delete the members."""
     kept = 0
     for start in range(0, len(member_ids), 1000):
         chunk = member_ids[start : start + 1000]
@@ -193,10 +211,41 @@ def _erase(connection, member_ids: list[str]) -> int:
             update(replies).where(replies.c.member_id.in_(chunk), replies.c.answer.is_not(None)).values(answer=ERASED)
         )
         connection.execute(update(replies).where(replies.c.member_id.in_(chunk)).values(member_id=None, body=ERASED))
+        _forget_doorstep_words(connection, chunk)
         connection.execute(delete(survey_invitations).where(survey_invitations.c.member_id.in_(chunk)))
         connection.execute(delete(contact_suspensions).where(contact_suspensions.c.member_id.in_(chunk)))
         connection.execute(delete(members).where(members.c.member_id.in_(chunk)))
     return kept
+
+
+def _forget_doorstep_words(connection: Connection, member_ids: list[str]) -> None:
+    """The doorstep calls that registered the members: member :data:`ERASED`, the officer's note and the
+    survey's free-text concern (either may name them) removed; the scored answers stay counted."""
+    registering = setup_visits.c.member_id.in_(member_ids)
+    for call_id, survey in connection.execute(
+        select(setup_visits.c.id, setup_visits.c.survey).where(registering, setup_visits.c.survey.contains('"concern"'))
+    ).all():
+        answers = {k: v for k, v in json.loads(survey).items() if k != "concern"}
+        connection.execute(update(setup_visits).where(setup_visits.c.id == call_id)
+                           .values(survey=json.dumps(answers, sort_keys=True) if answers else None))
+    connection.execute(update(setup_visits).where(registering).values(member_id=ERASED, note=None))
+
+
+def _doorstep_calls(engine: Engine, member_id: str, address_id: str) -> list[dict]:
+    """Setups' calls at the address or that registered the member, oldest first, JSON-ready (the survey
+    parsed, times in UTC on every database), without the officer's note or other calls' member IDs."""
+    calls = read_query(
+        engine,
+        select(setup_visits.c.visited_at, setup_visits.c.outcome, setup_visits.c.officer_id,
+               setups.c.name.label("setup"), setup_visits.c.survey, setup_visits.c.member_id)
+        .join(setups, setups.c.id == setup_visits.c.setup_id)
+        .where(or_(setup_visits.c.address_id == address_id, setup_visits.c.member_id == member_id))
+        .order_by(setup_visits.c.visited_at, setup_visits.c.id),
+    )
+    calls["visited_at"] = pd.to_datetime(calls["visited_at"], utc=True)
+    calls["registered_here"] = calls.pop("member_id") == member_id
+    return [_plain(r) | {"survey": json.loads(r["survey"]) if isinstance(r["survey"], str) else None}
+            for r in calls.to_dict("records")]
 
 
 def _opt_out(connection: Connection, member_id: str, on: date | None) -> bool:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
-from pathlib import Path
 
-from lpt.cli.common import acting_user, open_engine, print_frame
+from lpt.cli.common import acting_user, open_engine, print_frame, read_text, street_keys
 
 __all__ = ["add_parser"]
 
@@ -73,7 +72,7 @@ def _compose(args: argparse.Namespace) -> int:
 
     engine = open_engine(args)
     caller = acting_user(args, engine)
-    body = Path(args.body_file).read_text() if args.body_file else args.body
+    body = read_text(args.body_file, "message file") if args.body_file else args.body
     message_id = compose(engine, caller, _spec(args), args.subject, body, purpose=args.purpose)
     print(f"Message {message_id} composed.")
     args.message_id, args.json = message_id, False
@@ -81,7 +80,6 @@ def _compose(args: argparse.Namespace) -> int:
 
 
 def _spec(args: argparse.Namespace):
-    from lpt.errors import LPTError
     from lpt.messaging.audience import AudienceSpec
 
     filters = {"group": args.group, "age_bands": tuple(args.age_band), "sexes": tuple(args.sex),
@@ -91,10 +89,8 @@ def _spec(args: argparse.Namespace):
     if args.district or args.ward:
         return AudienceSpec("district" if args.district else "ward", codes=tuple(args.district or args.ward), **filters)
     if args.street:
-        if not all("|" in s for s in args.street):
-            raise LPTError("a street is LSOA|street name, e.g. --street 'E01012345|High Street'")
-        return AudienceSpec("streets", streets=tuple(tuple(s.split("|", 1)) for s in args.street), **filters)
-    return AudienceSpec("area", polygon=Path(args.area).read_text().strip(), **filters)
+        return AudienceSpec("streets", streets=street_keys(args.street), **filters)
+    return AudienceSpec("area", polygon=read_text(args.area, "area file").strip(), **filters)
 
 
 def _preview(args: argparse.Namespace, engine=None, caller=None) -> int:

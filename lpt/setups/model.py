@@ -33,7 +33,7 @@ from lpt.access.guard import Area, PermissionDenied, User, authorize, record_acc
 from lpt.access.permissions import grant
 from lpt.errors import LPTError
 from lpt.messaging.audience import AudienceSpec
-from lpt.store.schema import setups, teams
+from lpt.store.schema import ref_lsoa21, setups, teams
 from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, GROUPS, QUESTIONS, SEXES
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "SetupSpec",
     "action_for",
     "archive_setup",
+    "authorize_manager",
     "authorize_setup",
     "create_setup",
     "every_door_id",
@@ -292,8 +293,8 @@ def update_setup(engine: Engine, caller: User, setup_id: int, spec: SetupSpec, *
     setup = load_setup(engine, setup_id)
     if setup.kind != "targeted":
         raise LPTError("the every-door setup covers every household; it is not edited")
-    _authorize_spec(engine, caller, setup.spec, purpose)
-    _authorize_spec(engine, caller, spec, purpose)
+    authorize_manager(engine, caller, setup.spec, purpose)
+    authorize_manager(engine, caller, spec, purpose)
     team_id = _team(engine, caller, spec, purpose)
     values = _columns(spec) | {"team_id": team_id}
     _change(engine, setup_id, values, "edited")
@@ -303,7 +304,7 @@ def update_setup(engine: Engine, caller: User, setup_id: int, spec: SetupSpec, *
 def archive_setup(engine: Engine, caller: User, setup_id: int, *, purpose: str, now: datetime | None = None) -> None:
     """Archive an active setup: it leaves every active list and takes no more visits; nothing is deleted."""
     setup = load_setup(engine, setup_id)
-    _authorize_spec(engine, caller, setup.spec, purpose)
+    authorize_manager(engine, caller, setup.spec, purpose)
     _change(engine, setup_id, {"status": "archived", "archived_at": utc(now)}, "archived")
     record_access(engine, caller.user_id, _MANAGE, purpose, None, 1, "allowed", f"setup {setup_id} archived")
 
@@ -395,6 +396,20 @@ def authorize_setup(engine: Engine, caller: User, setup: Setup, action: str, *, 
     return wards & granted.wards
 
 
+def authorize_manager(engine: Engine, caller: User, spec: SetupSpec, purpose: str) -> None:
+    """Authorize ``manage_setups`` over every ward of ``spec``'s area (over the force for a force-wide one);
+    LPTError for ward codes the store does not know (rather than a refusal that blames the user's areas)."""
+    if spec.area.wards:
+        with engine.connect() as connection:
+            known = set(connection.execute(
+                select(ref_lsoa21.c.ward_code).distinct().where(ref_lsoa21.c.ward_code.in_(spec.area.wards))).scalars())
+        unknown = sorted(set(spec.area.wards) - known)
+        if unknown:
+            raise LPTError(f"unknown ward code {', '.join(unknown)}: not in the store's ward lookup")
+    for area in spec.area.areas(engine):
+        authorize(engine, caller, _MANAGE, purpose=purpose, area=area)
+
+
 def refuse(engine: Engine, caller: User, action: str, purpose: str, what: str, reason: str) -> NoReturn:
     """Record a refusal in the audit log and raise PermissionDenied (for checks beyond the guard's)."""
     record_access(engine, caller.user_id, action, purpose, None, 0, "refused", f"{what}: {reason}")
@@ -424,7 +439,7 @@ def local_day(moment: datetime) -> date:
 
 
 def _insert(engine: Engine, caller: User, spec: SetupSpec, kind: str, purpose: str, now: datetime | None) -> int:
-    _authorize_spec(engine, caller, spec, purpose)
+    authorize_manager(engine, caller, spec, purpose)
     team_id = _team(engine, caller, spec, purpose) if kind == "targeted" else None
     values = _columns(spec) | {"team_id": team_id, "kind": kind, "owner": caller.user_id, "status": "active",
                                "created_at": utc(now), "archived_at": None}
@@ -432,12 +447,6 @@ def _insert(engine: Engine, caller: User, spec: SetupSpec, kind: str, purpose: s
         setup_id = connection.execute(insert(setups).values(**values).returning(setups.c.id)).scalar_one()
     record_access(engine, caller.user_id, _MANAGE, purpose, None, 1, "allowed", f"setup {setup_id} created ({kind})")
     return int(setup_id)
-
-
-def _authorize_spec(engine: Engine, caller: User, spec: SetupSpec, purpose: str) -> None:
-    """``manage_setups`` over every ward of the setup's area, or over the force for a force-wide one."""
-    for area in spec.area.areas(engine):
-        authorize(engine, caller, _MANAGE, purpose=purpose, area=area)
 
 
 def _team(engine: Engine, caller: User, spec: SetupSpec, purpose: str) -> str | None:

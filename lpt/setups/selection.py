@@ -20,6 +20,7 @@ list), at or before ``on``: the caller's clock is always passed in, never read i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
@@ -29,7 +30,7 @@ from lpt.access.guard import User, record_access
 from lpt.census import ethnic_counts, shares
 from lpt.errors import LPTError
 from lpt.priorities.streets import area_streets
-from lpt.setups.model import LONDON, Criteria, Setup, SetupArea, authorize_setup, load_setup, local_day, utc
+from lpt.setups.model import LONDON, Criteria, SetupArea, SetupSpec, authorize_setup, load_setup, local_day, utc
 from lpt.store.frames import read_query
 from lpt.store.schema import (
     households,
@@ -49,6 +50,7 @@ __all__ = [
     "REGISTERED",
     "area_query",
     "hidden_until",
+    "household_streets",
     "priority_addresses",
     "read_in_area",
     "selected_households",
@@ -98,7 +100,7 @@ def priority_addresses(
     if not setup.active:
         raise LPTError(f"setup {setup_id} is archived: it has no list")
     wards = authorize_setup(engine, caller, setup, "address_status", purpose=purpose)
-    selected = selected_households(engine, caller, setup, wards, local_day(on), purpose=purpose)
+    selected = selected_households(engine, caller, setup.spec, wards, local_day(on), purpose=purpose)
     frame = _hidden(_with_last_calls(engine, selected, on), setup.spec.revisit, on)
     record_access(engine, caller.user_id, "address_status", purpose, None, len(frame), "allowed",
                   f"setup {setup_id} priority addresses")
@@ -106,12 +108,11 @@ def priority_addresses(
 
 
 def selected_households(
-    engine: Engine, caller: User, setup: Setup, wards: frozenset[str] | None, registered_on: date, *, purpose: str
+    engine: Engine, caller: User, spec: SetupSpec, wards: frozenset[str] | None, registered_on: date, *, purpose: str
 ) -> pd.DataFrame:
     """The households of the setup's area in ``wards`` meeting its criteria, with ``registered`` as of
-    ``registered_on``; internal (the caller is already authorized for ``wards``), used by the list and
-    the progress counts. Columns: :data:`ADDRESS_COLUMNS` up to ``registered``."""
-    spec = setup.spec
+    ``registered_on``; internal (the caller is already authorized for ``wards``), used by the list, the
+    preview and the progress counts. Columns: :data:`ADDRESS_COLUMNS` up to ``registered``."""
     registered = exists().where(members.c.address_id == households.c.address_id, _registered(registered_on))
     query = area_query(spec.area, wards).add_columns(registered.label("registered"))
     query = query.where(*_criteria(engine, caller, spec.criteria, registered_on, purpose))
@@ -143,6 +144,21 @@ def area_query(area: SetupArea, wards: frozenset[str] | None) -> Select:
         west, south, east, north = area.shape().bounds
         query = query.where(ref_postcodes.c.longitude.between(west, east), ref_postcodes.c.latitude.between(south, north))
     return query
+
+
+def household_streets(engine: Engine, wards: Iterable[str]) -> pd.DataFrame:
+    """The streets of the address register in ``wards``, to choose a setup's streets from: ``ward_code``,
+    ``lsoa21_code``, ``street`` and ``households`` (addresses counted, nobody named), by ward and street."""
+    ward = postcode_links.c.ward_code
+    query = (
+        select(ward, postcode_links.c.lsoa21_code, households.c.street, func.count().label("households"))
+        .join(postcode_links, postcode_links.c.postcode == households.c.postcode)
+        .where(ward.in_(sorted(wards)))
+        .group_by(ward, postcode_links.c.lsoa21_code, households.c.street)
+        .order_by(ward, households.c.street, postcode_links.c.lsoa21_code)
+    )
+    frame = read_query(engine, query)
+    return frame.assign(households=frame["households"].astype("int64"))
 
 
 def read_in_area(engine: Engine, area: SetupArea, query: Select) -> pd.DataFrame:

@@ -171,7 +171,7 @@ def progress(engine: Engine, caller: User, setup_id: int, *, purpose: str) -> Se
     action = action_for(caller, _COUNTS)
     wards = authorize_setup(engine, caller, setup, action, purpose=purpose)
     before = setup.spec.starts_on - timedelta(days=1)
-    targeted = selected_households(engine, caller, setup, wards, before, purpose=purpose)
+    targeted = selected_households(engine, caller, setup.spec, wards, before, purpose=purpose)
     if not setup.spec.revisit:
         targeted = targeted[~targeted["registered"]]
     calls = _calls(engine, wards, setup_visits.c.setup_id == setup.setup_id)
@@ -233,13 +233,12 @@ def _check_open(setup: Setup, day: date) -> None:
 
 
 def _door(engine: Engine, setup: Setup, address_id: str) -> dict:
-    """The household (with its place) if it lies in the setup's area; LPTError if not."""
+    """The household (with its place) if it lies in the setup's area; LPTError if not, the same whether or not
+    the address exists elsewhere (the message tells nothing about addresses outside the setup)."""
     area = setup.spec.area
     found = read_in_area(engine, area, area_query(area, None).where(households.c.address_id == address_id))
     if found.empty:
-        with engine.connect() as connection:
-            known = connection.execute(select(households.c.address_id).where(households.c.address_id == address_id)).first()
-        raise LPTError(f"address {address_id!r} is not in setup {setup.setup_id}'s area" if known else f"no household {address_id!r}")
+        raise LPTError(f"address {address_id!r} is not a household of setup {setup.setup_id}'s area")
     return found.iloc[0].to_dict()
 
 
