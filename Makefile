@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench guide clean
 
 demo: $(STAMP)
 	$(VENV)/bin/lpt build
@@ -23,6 +23,12 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/build.py
 	$(VENV)/bin/python benchmarks/profile.py
 	$(VENV)/bin/python benchmarks/reports.py
+
+# The officer guide's screenshots, taken again by the browser tests (docs/OFFICER_GUIDE.md).
+guide: $(STAMP)
+	bash scripts/system-packages.sh
+	$(VENV)/bin/python -m pytest -q tests/test_apps_browser.py
+	$(VENV)/bin/python scripts/guide_images.py
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

@@ -27,13 +27,16 @@ rounding of published counts):
    one more cell next to it is hidden and the audit repeats.
 
 The audit runs on the exact counts, before public rounding: rounding only adds
-uncertainty, so a table safe before rounding is safe after it.
+uncertainty, so a table safe before rounding is safe after it. Tables shown side
+by side that break down one total (a setup's calls per ward, street, officer and
+age band) are linked through it, so they are suppressed and audited as one
+(:func:`disclose_linked`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -56,6 +59,7 @@ __all__ = [
     "disclose",
     "disclose_count",
     "disclose_counts",
+    "disclose_linked",
 ]
 
 TOTAL = "Total"
@@ -148,12 +152,7 @@ def disclose(counts: pd.Series | pd.DataFrame, audience: Audience | str) -> Disc
     else:
         raise LPTError(f"disclosure control needs a pandas Series or DataFrame of counts, not {type(counts).__name__}")
 
-    codes = _suppress(table, rule.threshold)
-    shown = np.array(
-        [pd.NA if code != _PUB else _round(int(v), rule.round_to) for v, code in zip(table.values, codes)],
-        dtype=object,
-    )
-    names = _STATUS_NAMES[codes]
+    shown, names = _apply(table, rule)
     if isinstance(counts, pd.Series):
         values: pd.Series | pd.DataFrame = pd.Series(shown, index=index, name=counts.name, dtype="Int64")
         status: pd.Series | pd.DataFrame = pd.Series(names, index=index, name=counts.name, dtype=object)
@@ -162,6 +161,92 @@ def disclose(counts: pd.Series | pd.DataFrame, audience: Audience | str) -> Disc
         values = pd.DataFrame(shown.reshape(shape), index=index, columns=columns).astype("Int64")
         status = pd.DataFrame(names.reshape(shape), index=index, columns=columns, dtype=object)
     return Disclosed(values=values, status=status, audience=audience, rule=rule)
+
+
+def disclose_linked(breakdowns: Mapping[str, pd.Series], audience: Audience | str, *,
+                    within: Mapping[str, tuple[str, Sequence[Hashable]]] | None = None) -> dict[str, Disclosed]:
+    """Several breakdowns of one total, shown side by side, disclosed as one table.
+
+    Tables that share their total are linked: with the total shown in one and hidden in another, or a
+    small cell of one bounding a cell of another, a hidden cell could be worked out from the pair even
+    though each table passes on its own. So every cell of every breakdown and the shared total are
+    suppressed and audited together (the same rules as :func:`disclose`).
+
+    Each Series of ``breakdowns`` (a flat index without ``Total``) breaks down the same total, e.g. a
+    setup's calls per ward, per officer and per age band; they must add up to the same number.
+    ``within`` names breakdowns nested in another instead: ``within["street"] = ("ward", labels)``
+    says cell ``i`` of "street" lies in the cell labelled ``labels[i]`` of "ward", and the cells within
+    each parent cell add up to it (parent cells are hidden after their children, like margins). The
+    lines stay totally unimodular (each cell lies in at most two lines, and the shared total's lines can
+    be split evenly), so the audit's linear programmes give integer bounds as for one table.
+
+    Returns each breakdown as :func:`disclose` returns a Series: its cells then ``Total``, the shared
+    total, which is shown or hidden alike in every breakdown.
+    """
+    audience = _audience(audience)
+    rule = RULES[audience]
+    within = dict(within or {})
+    unknown = sorted({name for name in within if name not in breakdowns}
+                     | {parent for parent, _ in within.values() if parent not in breakdowns})
+    if unknown:
+        raise LPTError(f"within names breakdowns that are not given: {', '.join(unknown)}")
+    starts, cells = {}, []
+    for name, counts in breakdowns.items():
+        if not isinstance(counts, pd.Series):
+            raise LPTError(f"breakdown {name!r} is a pandas Series of counts, not {type(counts).__name__}")
+        _with_total(counts.index, "index")
+        starts[name] = len(cells)
+        cells.extend(_check_array(counts.to_frame(), name)[:, 0])
+    total = len(cells)
+    values = np.append(np.array(cells, dtype=np.int64), 0)
+    margin = np.zeros(values.size, dtype=bool)
+    margin[total] = True
+    lines, sums = [], set()
+    for name, counts in breakdowns.items():
+        own = range(starts[name], starts[name] + len(counts))
+        if name not in within:
+            sums.add(int(values[own].sum()))
+            if len(own):
+                lines.append((tuple(own), total))
+            continue
+        parent, labels = within[name]
+        if len(labels) != len(counts):
+            raise LPTError(f"breakdown {name!r} has {len(counts)} cells but {len(labels)} parent labels")
+        place = {label: starts[parent] + i for i, label in enumerate(breakdowns[parent].index)}
+        if set(labels) - set(place):
+            raise LPTError(f"breakdown {name!r} names cells {parent!r} does not have: {sorted(set(labels) - set(place))!r}")
+        children: dict[int, list[int]] = {cell: [] for cell in place.values()}
+        for cell, label in zip(own, labels):
+            children[place[label]].append(cell)
+        for cell, members in children.items():
+            if int(values[members].sum()) != int(values[cell]):
+                raise LPTError(f"breakdown {name!r} does not add up to its parent {parent!r} cell "
+                               f"{breakdowns[parent].index[cell - starts[parent]]!r}")
+            if members:
+                lines.append((tuple(members), cell))
+                margin[cell] = True
+    if len(sums) > 1:
+        raise LPTError(f"linked breakdowns add up to the same total, not to {sorted(sums)}")
+    values[total] = sums.pop() if sums else 0
+    shown, names = _apply(_Table(values, margin, tuple(lines)), rule)
+    result = {}
+    for name, counts in breakdowns.items():
+        at = [*range(starts[name], starts[name] + len(counts)), total]
+        index = _with_total(counts.index, "index")
+        result[name] = Disclosed(
+            values=pd.Series(shown[at], index=index, name=counts.name, dtype="Int64"),
+            status=pd.Series(names[at], index=index, name=counts.name, dtype=object), audience=audience, rule=rule)
+    return result
+
+
+def _apply(table: _Table, rule: Rule) -> tuple[np.ndarray, np.ndarray]:
+    """The cells as shown (<NA> where hidden, rounded by the rule) and their status names."""
+    codes = _suppress(table, rule.threshold)
+    shown = np.array(
+        [pd.NA if code != _PUB else _round(int(v), rule.round_to) for v, code in zip(table.values, codes)],
+        dtype=object,
+    )
+    return shown, _STATUS_NAMES[codes]
 
 
 # --- the table as flat cells and linear constraints -------------------------------------------
@@ -270,22 +355,50 @@ def _partner(table: _Table, status: np.ndarray, cell: int) -> int | None:
 
 
 def _exposed(table: _Table, status: np.ndarray, threshold: int) -> list[int]:
-    """Hidden cells whose LP range, given everything shown, is below 1.
+    """Hidden cells whose LP range, given everything shown, is below 1, in cell order.
+
+    Hidden cells tied by no line with a hidden cell in common cannot bound each other, so each group of
+    tied cells gets linear programmes of its own (a setup's streets within a shown ward are one small
+    group): far fewer variables than the whole table, the same ranges.
+    """
+    hidden = np.flatnonzero(status != _PUB)
+    group = {int(cell): int(cell) for cell in hidden}
+
+    def root(cell: int) -> int:
+        while group[cell] != cell:
+            group[cell] = group[group[cell]]
+            cell = group[cell]
+        return cell
+
+    tying = []
+    for members, total in table.lines:
+        tied = [c for c in (*members, total) if status[c] != _PUB]
+        if tied:
+            tying.append((members, total))
+            for cell in tied[1:]:
+                group[root(cell)] = root(tied[0])
+    cells: dict[int, list[int]] = {}
+    for cell in hidden:
+        cells.setdefault(root(int(cell)), []).append(int(cell))
+    lines: dict[int, list] = {key: [] for key in cells}
+    for members, total in tying:
+        lines[root(next(c for c in (*members, total) if status[c] != _PUB))].append((members, total))
+    exposed = [cell for key, among in cells.items() for cell in _exposed_among(table, status, threshold, among, lines[key])]
+    return sorted(exposed)
+
+
+def _exposed_among(table: _Table, status: np.ndarray, threshold: int, hidden: list[int], lines: list) -> list[int]:
+    """The exposed cells of one group of tied hidden cells (``lines``: the lines holding them).
 
     Every LP solution is a feasible table, as is the true one, so the ranges
     seen over all solutions so far are lower bounds of the true ranges: a cell
     whose seen range already reaches 1 needs no LP of its own.
     """
-    hidden = np.flatnonzero(status != _PUB)
-    if hidden.size == 0:
-        return []
-    position = {int(cell): p for p, cell in enumerate(hidden)}
+    position = {cell: p for p, cell in enumerate(hidden)}
     a_eq, b_eq = [], []
-    for members, total in table.lines:
+    for members, total in lines:
         cells, signs = (*members, total), (1,) * len(members) + (-1,)
-        if all(status[c] == _PUB for c in cells):
-            continue
-        row, rhs = np.zeros(hidden.size), 0.0
+        row, rhs = np.zeros(len(hidden)), 0.0
         for c, sign in zip(cells, signs):
             if status[c] == _PUB:
                 rhs -= sign * float(table.values[c])
@@ -301,7 +414,7 @@ def _exposed(table: _Table, status: np.ndarray, threshold: int) -> list[int]:
         for sense in (1.0, -1.0):  # minimise, then maximise
             if high[p] - low[p] >= 1 - _TOLERANCE:
                 break
-            objective = np.zeros(hidden.size)
+            objective = np.zeros(len(hidden))
             objective[p] = sense
             result = linprog(
                 objective,
@@ -317,7 +430,7 @@ def _exposed(table: _Table, status: np.ndarray, threshold: int) -> list[int]:
             else:  # the true table satisfies every constraint, so this is a bug
                 raise RuntimeError(f"disclosure audit LP failed: {result.message}")
         if high[p] - low[p] < 1 - _TOLERANCE:
-            exposed.append(int(cell))
+            exposed.append(cell)
     return exposed
 
 

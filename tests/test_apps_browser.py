@@ -14,7 +14,7 @@ import socket
 import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from shapely import Point, wkt
@@ -26,8 +26,12 @@ from lpt.apps.officer import OfficerApp
 from lpt.apps.serve import serve, stop, wait_until_up
 from lpt.apps.session import app_link
 from lpt.apps.setups import SetupsApp
-from lpt.setups.model import archive_setup, setups_of
+from lpt.priorities.lifecycle import accept, actions_of, complete, propose
+from lpt.priorities.streets import area_streets
+from lpt.setups.model import archive_setup, every_door_setup, setups_of
+from lpt.setups.progress import visited_share_by_ward
 from lpt.setups.selection import priority_addresses
+from lpt.setups.visits import record_visit
 from tests.browser import ARTIFACTS, chromium
 from tests.conftest import OFFICER_WARD, OTHER_WARD
 
@@ -171,6 +175,7 @@ def test_messages_app_sends_a_message_and_a_reply_arrives(server, outbox):
         preview = page.locator(".lpt-preview")
         preview.get_by_text("What residents will read").wait_for(timeout=30_000)
         assert "{top_concern}" not in preview.inner_text()  # the figure is filled in
+        page.screenshot(path=str(ARTIFACTS / "messages-compose.png"), full_page=True)
         page.get_by_role("button", name="Send", exact=True).click()
         page.locator(".lpt-status").get_by_text("sent").wait_for(timeout=30_000)
         letters = [email.message_from_bytes(p.read_bytes()) for p in sorted(outbox.glob("*.eml"))]
@@ -239,8 +244,58 @@ def test_setups_app_creates_a_setup_from_a_shape_drawn_on_the_map(server, office
         page.get_by_role("button", name="Create setup").click()
         page.locator(".lpt-status").get_by_text("created").wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "setups-desktop.png"), full_page=True)
-    listed = setups_of(engine, sergeant, purpose="test")
-    drawn = listed[listed["name"] == "Drawn in the browser"].iloc[0]
-    assert wkt.loads(drawn["spec"].area.polygon).contains(Point(middle["longitude"], middle["latitude"]))
-    assert drawn["wards"] == (OFFICER_WARD,)
-    archive_setup(engine, sergeant, int(drawn["setup_id"]), purpose="test")  # the doorstep tests see setup 1 only
+        listed = setups_of(engine, sergeant, purpose="test")
+        drawn = listed[listed["name"] == "Drawn in the browser"].iloc[0]
+        assert wkt.loads(drawn["spec"].area.polygon).contains(Point(middle["longitude"], middle["latitude"]))
+        assert drawn["wards"] == (OFFICER_WARD,)
+        door = every_door_setup(engine, get_user(engine, "admin"), purpose="test")
+        for address in doors["address_id"][:6]:
+            record_visit(engine, get_user(engine, "pc-central"), door, address, "not_in", at=datetime.now(UTC),
+                         purpose="test")
+        page.locator(".lm-TabBar-tab", has_text="Every door").click()
+        page.locator(".lpt-every-door").get_by_text("Total").wait_for(timeout=30_000)
+        shares = visited_share_by_ward(engine, sergeant, purpose="test").set_index("ward_code")
+        assert shares.loc["Total", "visited"] >= 6  # a knock is a knock: calls of other setups count too
+        assert f"{shares.loc['Total', 'share_pct']:.1f}%" in page.locator(".lpt-every-door").inner_text()
+        page.locator(".leaflet-overlay-pane canvas").last.wait_for(timeout=10_000)  # the ward shaded
+        page.screenshot(path=str(ARTIFACTS / "setups-every-door.png"), full_page=True)
+    for setup_id in (int(drawn["setup_id"]), door):  # the doorstep tests see setup 1 only
+        archive_setup(engine, get_user(engine, "admin"), setup_id, purpose="test")
+
+
+def test_supervisor_app_signs_off_an_action(server, officer_store):
+    engine, _ = officer_store
+    officer, sergeant = get_user(engine, "pc-central"), get_user(engine, "sgt-central")
+    street = area_streets(engine, officer, purpose="test").iloc[0][["ward_code", "lsoa21_code", "street_name"]]
+    [action_id] = propose(engine, officer, street.to_dict(), [
+        {"rule_id": "browser-test", "action": "Visit the residents' meeting", "who": "neighbourhood officer"}],
+        purpose="test")
+    accept(engine, officer, action_id, purpose="test")
+    complete(engine, officer, action_id, note="Went to the meeting and answered questions", purpose="test")
+    doors = priority_addresses(engine, officer, 1, on=datetime.now(UTC), purpose="test")["address_id"]
+    for i, door in enumerate(doors[:42]):  # six weeks of calls, so the guide's progress shows figures
+        caller, outcome = (officer, sergeant)[i % 2], ("spoke_not_registered", "not_in", "spoke_registered")[i % 3]
+        consent = {"first_name": "Resident", "last_name": str(i), "email": f"r{i}@example.org"} if i % 3 == 2 else None
+        record_visit(engine, caller, 1, door, outcome, at=datetime.now(UTC) - timedelta(days=42 - i), consent=consent,
+                     purpose="test")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _open(page, "sgt-central", "supervisor")
+        page.locator(".lpt-team-setups").get_by_text("Central door-knocking").wait_for(timeout=30_000)
+        page.locator(".lpt-app select").first.select_option(index=0)
+        page.locator(".lpt-setup-progress").get_by_text("Per officer").wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "supervisor-setups.png"), full_page=True)
+        page.locator(".lm-TabBar-tab", has_text="Actions").click()
+        actions = page.locator(".lpt-action-list select")
+        actions.locator("option").first.wait_for(timeout=30_000)
+        labels = [text.replace("\xa0", " ") for text in actions.locator("option").all_inner_texts()]
+        actions.select_option(index=next(i for i, text in enumerate(labels) if "Visit the residents" in text))
+        page.locator(".lpt-action-detail").get_by_text("Went to the meeting").wait_for(timeout=30_000)
+        page.locator(".lpt-app textarea").fill("Thank you: write up the questions for the next newsletter")
+        page.get_by_role("button", name="Add comment").click()
+        page.locator(".lpt-action-detail").get_by_text("write up the questions").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Sign off").click()
+        page.locator(".lpt-status").get_by_text(f"Action {action_id} signed off").wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "supervisor-actions.png"), full_page=True)
+    signed = actions_of(engine, sergeant, status="done", purpose="test").set_index("id").loc[action_id]
+    assert signed["signed_off_by"] == "sgt-central" and signed["comments"] == 1

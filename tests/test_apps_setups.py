@@ -10,7 +10,6 @@ import html
 import pytest
 from shapely import wkt
 
-from lpt.access.guard import PermissionDenied
 from lpt.apps.setups import SetupsApp
 from lpt.setups.model import load_setup, setups_of
 from lpt.setups.visits import record_visit
@@ -145,9 +144,14 @@ def test_the_every_door_map_for_admins_and_supervisors(doorstep):
     assert supervisor.door_table.value.count("<tr") == 3  # head, North, total
 
 
-def test_officers_follow_setups_and_analysts_are_refused(doorstep):
+def test_officers_and_analysts_follow_setups_without_creating_them(doorstep):
     engine, users = doorstep
-    officer = _app(doorstep, "pc1")
-    assert not officer.manages and not hasattr(officer, "name")
-    with pytest.raises(PermissionDenied):
-        SetupsApp(engine, users["an1"], clock=lambda: ON)
+    created = _app(doorstep)
+    created.name.value, created.ward_choice.value = "North", (NORTH,)
+    setup_id = created.create()
+    for user in ("pc1", "an1"):
+        follower = _app(doorstep, user)
+        assert not follower.manages and not hasattr(follower, "name")  # no New setup form
+        assert follower.setup_choice.options == (("North", setup_id),)
+        follower.setup_choice.value = setup_id
+        assert "Progress per ward" in follower.setup_detail.value and follower.archive_button.layout.display == "none"

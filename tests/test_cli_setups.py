@@ -12,7 +12,9 @@ import pytest
 
 from lpt.cli import main
 from lpt.cli.common import HIDDEN_NOTE
-from lpt.setups.model import Criteria, SetupArea, SetupSpec
+from lpt.errors import LPTError
+from lpt.setups.model import Criteria, SetupArea, SetupSpec, setups_of, update_setup
+from lpt.setups.selection import priority_addresses
 from lpt.setups.visits import record_visit
 from lpt.setups.walklist import REMINDER
 from lpt.store import open_store
@@ -169,10 +171,10 @@ def test_walk_list_in_walking_order_at_a_london_time(doorstep, capsys, tmp_path)
 def test_archived_setups_are_listed_with_all_and_have_no_walk_list(doorstep, capsys):
     _, url, _ = doorstep
     _run(capsys, url, "sgt-north", *NORTH_SETUP)
-    code, _, err = _run(capsys, url, "pc1", "setups", "archive", "1")
+    code, _, err = _run(capsys, url, "pc1", "setups", "archive", "1", "--no-report")
     assert code == 1 and "may not manage setups" in err
-    code, out, _ = _run(capsys, url, "sgt-north", "setups", "archive", "1")
-    assert code == 0 and out.startswith("Setup 1 archived")
+    code, out, _ = _run(capsys, url, "sgt-north", "setups", "archive", "1", "--no-report")
+    assert code == 0 and out.startswith("Setup 1 archived") and "report" not in out
     assert json.loads(_run(capsys, url, "sgt-north", "setups", "list", "--json")[1]) == []
     code, out, _ = _run(capsys, url, "sgt-north", "setups", "list", "--all", "--json")
     assert [(s["setup_id"], s["status"]) for s in json.loads(out)] == [(1, "archived")]
@@ -222,3 +224,39 @@ def test_every_door_is_started_by_an_admin_and_shown_per_ward(doorstep, capsys):
     assert code == 0 and json.loads(out)["by_ward"][0] == {"ward_code": NORTH, "households": 21, "visited": 5,
                                                            "share_pct": 23.8}
     assert _run(capsys, url, "admin", "setups", "every-door")[0] == 1  # started already: only the counts were asked
+
+
+def test_archiving_writes_the_final_report_and_a_report_of_an_archived_setup_renders_later(doorstep, capsys, tmp_path,
+                                                                                          monkeypatch):
+    engine, url, users = doorstep
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("LPT_REPORTS_DIR", str(reports))
+    _run(capsys, url, "sgt-north", *NORTH_SETUP)
+    _visits(engine, users["pc1"], 1, ["ML01", "ML03", "ML05", "ML07", "ML08", "CR01", "CR02", "CR04", "CR05", "CR06"])
+    code, out, _ = _run(capsys, url, "sgt-north", "setups", "archive", "1")
+    assert code == 0 and out.splitlines() == ["Setup 1 archived: it has left every list and takes no more visits.",
+                                              f"Final report: {reports / 'setup-1.html'}"]
+    final = (reports / "setup-1.html").read_text()
+    # read-only: no edits, no visits, no list, off the active lists
+    spec = SetupSpec("North doors", SetupArea(wards=(NORTH,)), "2025-06-01", "2025-07-31")
+    with pytest.raises(LPTError, match="setup 1 is archived: it cannot be edited"):
+        update_setup(engine, users["sgt-north"], 1, spec, purpose=PURPOSE)
+    with pytest.raises(LPTError, match="setup 1 is archived: it takes no more visits"):
+        record_visit(engine, users["pc1"], 1, "ML09", "not_in", at=ON, purpose=PURPOSE)
+    with pytest.raises(LPTError, match="setup 1 is archived: it has no list"):
+        priority_addresses(engine, users["pc1"], 1, on=ON, purpose=PURPOSE)
+    assert setups_of(engine, users["sgt-north"], purpose=PURPOSE).empty
+    assert list(setups_of(engine, users["an1"], include_archived=True, purpose=PURPOSE)["status"]) == ["archived"]
+    # rendered again later, by an analyst: the same figures, to its last day
+    code, out, _ = _run(capsys, url, "an1", "report", "setup", "1")
+    assert code == 0 and out == f"{reports / 'setup-1.html'}\n"
+    again = (reports / "setup-1.html").read_text()
+    for text in (final, again):
+        for section in ("Totals and plan", "Per ward", "Per street", "Per officer",
+                        "Residents registered and surveys by group"):
+            assert f">{section}<" in text, section
+        assert "North doors" in text and "archived on" in text and "Figures to 2025-06-30" in text
+        assert "Behind plan by 9: 10 of 19 households visited by 2025-06-30" in text
+        assert text.count('src="data:image/png;base64') == 1 and "setup_heading(" not in text
+    assert 'href="setup-1.html"' in (reports / "index.html").read_text()
+    assert not list(reports.rglob("*.ipynb"))

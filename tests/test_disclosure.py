@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from lpt.disclosure import RULES, Audience, Rule, disclose, disclose_count
+from lpt.disclosure import RULES, Audience, Rule, disclose, disclose_count, disclose_linked
 from lpt.errors import LPTError
 
 THRESHOLD = {Audience.INTERNAL: 5, Audience.PUBLIC: 10}
@@ -284,3 +284,106 @@ def test_a_table_of_only_small_counts_is_hidden_whole():
     result = disclose(pd.DataFrame({"A": [1, 1], "B": [0, 2]}), "internal")
     assert result.values.isna().all().all()
     assert (result.status == "primary").all().all()
+
+
+# --- linked breakdowns of one total ----------------------------------------------------------
+
+
+def linked_attacker(cells: list[tuple[int, str]], lines: list[tuple[list[int], int]], threshold: int) -> dict[int, tuple]:
+    """(min, max) of every hidden cell (true count, status) over all counts consistent with what is shown,
+    every cell a variable and every line (members, total) an equation."""
+    a_eq = []
+    for members, total in lines:
+        row = np.zeros(len(cells))
+        row[members], row[total] = 1, -1
+        a_eq.append(row)
+    bounds = [(v, v) if s == "published" else (0, threshold - 1) if s == "primary" else (threshold, None)
+              for v, s in cells]
+    ranges = {}
+    for i, (_, status) in enumerate(cells):
+        if status != "published":
+            c = np.zeros(len(cells))
+            c[i] = 1
+            low = linprog(c, A_eq=np.array(a_eq), b_eq=np.zeros(len(a_eq)), bounds=bounds, method="highs")
+            high = linprog(-c, A_eq=np.array(a_eq), b_eq=np.zeros(len(a_eq)), bounds=bounds, method="highs")
+            assert low.status == 0 and high.status in (0, 3)
+            ranges[i] = (low.fun, np.inf if high.status == 3 else -high.fun)
+    return ranges
+
+
+def check_linked(events: pd.DataFrame, audience: Audience) -> dict:
+    """Disclose ``events`` (one row each: ``ward``, ``street``, ``officer``) per ward, street within its ward
+    and officer, and check every promise against :func:`linked_attacker`."""
+    streets = events.groupby(["ward", "street"]).size()
+    breakdowns = {"ward": events.groupby("ward").size(), "street": pd.Series(streets.to_numpy()),
+                  "officer": events.groupby("officer").size()}
+    parents = list(streets.index.get_level_values("ward"))
+    result = disclose_linked(breakdowns, audience, within={"street": ("ward", parents)})
+    threshold = THRESHOLD[audience]
+    cells, place = [], {}
+    for name, counts in breakdowns.items():
+        for label, value in counts.items():
+            place[name, label] = len(cells)
+            cells.append((int(value), result[name].status[label]))
+    cells.append((len(events), result["ward"].status["Total"]))
+    total = len(cells) - 1
+    lines = [([place["ward", w] for w in breakdowns["ward"].index], total),
+             ([place["officer", o] for o in breakdowns["officer"].index], total)]
+    lines += [([place["street", i] for i, p in enumerate(parents) if p == w], place["ward", w]) for w in breakdowns["ward"].index]
+    for name, shown in result.items():  # the shared total alike everywhere; shown cells true (rounded), hidden <NA>
+        assert shown.values.index[-1] == "Total" and shown.status["Total"] == result["ward"].status["Total"]
+        for label, value in shown.values.items():
+            truth = len(events) if label == "Total" else int(breakdowns[name][label])
+            assert pd.isna(value) == (shown.status[label] != "published")
+            assert pd.isna(value) or (value >= threshold and value == rounded(truth, audience))
+            assert (truth < threshold) == (shown.status[label] == "primary")
+    for cell, (low, high) in linked_attacker(cells, lines, threshold).items():
+        assert high - low >= 1 - 1e-6, (cell, low, high, cells)
+    return result
+
+
+def test_a_total_one_breakdown_would_give_away_is_hidden_in_all():
+    # Alone, one ward of 5 is shown; beside officers 5, 0, 0 the total would show the zeros are zeros
+    assert disclose(pd.Series({"N": 5}), "internal").values.tolist() == [5, 5]
+    result = disclose_linked({"ward": pd.Series({"N": 5}), "officer": pd.Series({"a": 5, "b": 0, "c": 0})}, "internal")
+    assert result["ward"].values.isna().all() and result["officer"].values.isna().all()
+    assert result["ward"].status.to_dict() == {"N": "secondary", "Total": "secondary"}
+
+
+def test_streets_within_wards_protect_each_other():
+    # North's three 4s add up to its 12: shown, North would give them away; South's 0 takes North with it
+    counts = {"ward": pd.Series({"N": 12, "S": 0}), "street": pd.Series([4, 4, 4, 0]), "officer": pd.Series({"a": 10, "b": 2})}
+    result = disclose_linked(counts, "internal", within={"street": ("ward", ["N", "N", "N", "S"])})
+    assert result["street"].status.tolist() == ["primary"] * 4 + ["secondary"]
+    assert result["ward"].values.isna().all() and result["officer"].values.tolist()[0] == 10
+    events = pd.DataFrame({"ward": ["N"] * 12, "street": ["x"] * 4 + ["y"] * 4 + ["z"] * 4, "officer": ["a"] * 10 + ["b"] * 2})
+    check_linked(events, Audience.INTERNAL)
+
+
+@pytest.mark.parametrize(("counts", "within", "message"), [
+    ({"a": pd.Series([1, 2]), "b": pd.Series([4])}, None, "same total, not to \\[3, 4\\]"),
+    ({"a": pd.Series({"x": 3}), "b": pd.Series([1, 1])}, {"b": ("a", ["x", "x"])}, "does not add up to its parent"),
+    ({"a": pd.Series({"x": 3}), "b": pd.Series([3])}, {"b": ("c", ["x"])}, "not given: c"),
+    ({"a": pd.Series({"x": 3}), "b": pd.Series([3])}, {"b": ("a", ["y"])}, "names cells 'a' does not have"),
+    ({"a": pd.Series({"Total": 3})}, None, "already has a 'Total'"),
+])
+def test_bad_linked_breakdowns_are_refused(counts, within, message):
+    with pytest.raises(LPTError, match=message):
+        disclose_linked(counts, "internal", within=within)
+
+
+@st.composite
+def doorstep_events(draw) -> pd.DataFrame:
+    """Calls placed on 1-3 wards of 1-3 streets each and 1-4 officers (few, to crowd cells near the threshold)."""
+    n = draw(st.integers(1, 40))
+    wards = draw(st.lists(st.sampled_from("NSEW"[: draw(st.integers(1, 3))]), min_size=n, max_size=n))
+    streets = draw(st.lists(st.integers(1, 3), min_size=n, max_size=n))
+    officers = draw(st.lists(st.sampled_from(["o1", "o2", "o3", "o4"]), min_size=n, max_size=n))
+    return pd.DataFrame({"ward": wards, "street": [f"{w}{s}" for w, s in zip(wards, streets)], "officer": officers})
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=doorstep_events(), audience=audiences)
+def test_property_linked_breakdowns(events, audience):
+    check_linked(events, audience)
+

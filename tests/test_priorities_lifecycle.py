@@ -6,52 +6,21 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import insert
 
 from lpt.access.audit import audit_entries
 from lpt.access.guard import Area, PermissionDenied
-from lpt.access.users import add_user, get_user
 from lpt.cli import main
 from lpt.errors import LPTError
-from lpt.priorities.actions import actions_for
 from lpt.priorities.lifecycle import COLUMNS, accept, actions_of, complete, dismiss, done_actions, propose
 from lpt.store import open_store
-from lpt.store.schema import ref_lsoa21
-
-NORTH, SOUTH = "E05000001", "E05000002"
-PURPOSE = "action record"
-MILL = {"ward_code": NORTH, "lsoa21_code": "E01000001", "street_name": "Mill Lane"}
-HIGH = {"ward_code": SOUTH, "lsoa21_code": "E01000003", "street_name": "High Street"}
-REASONS = [
-    {"kind": "public_concern", "text": "drugs the top concern", "strength": 0.8, "figures": {"topic": "drugs", "share_pct": 45.0}},
-    {"kind": "engagement_gap", "text": "12% registered", "strength": 0.6, "figures": {"coverage_pct": 12.0, "ward_coverage_pct": 25.0}},
-]
-
-
-def _users(engine):
-    """Wards North and South (the lookup rows users' areas are checked against) and a user of each role."""
-    with engine.begin() as connection:
-        connection.execute(insert(ref_lsoa21), [
-            {"lsoa21_code": code, "lsoa21_name": code, "ward_code": ward, "ward_name": name,
-             "district_code": "E06000001", "district_name": "Testborough"}
-            for code, ward, name in (("E01000001", NORTH, "North"), ("E01000003", SOUTH, "South"))
-        ])
-    admin = add_user(engine, None, "admin", name="Ada", role="admin")
-    for role in ("officer", "supervisor", "evaluator"):
-        add_user(engine, admin, f"{role}1", name=role, role=role, areas=[("ward", NORTH)])
-    add_user(engine, admin, "analyst1", name="analyst", role="analyst")
-    return {user: get_user(engine, user) for user in ("admin", "officer1", "supervisor1", "evaluator1", "analyst1")}
+from tests.actions_files import HIGH, MILL, NORTH, PURPOSE, SOUTH, add_users, propose_for
 
 
 @pytest.fixture
 def db(tmp_path):
     engine = open_store(f"sqlite:///{tmp_path / 'lpt.sqlite'}")
-    yield engine, _users(engine)
+    yield engine, add_users(engine)
     engine.dispose()
-
-
-def _propose(engine, caller, street=MILL):
-    return propose(engine, caller, street, actions_for(street, REASONS), purpose=PURPOSE)
 
 
 def _by_rule(engine, caller, street_name="Mill Lane") -> dict:
@@ -60,9 +29,9 @@ def _by_rule(engine, caller, street_name="Mill Lane") -> dict:
 
 
 def test_life_on_both_databases(store):
-    users = _users(store)
+    users = add_users(store)
     officer = users["officer1"]
-    ids = _propose(store, officer)
+    ids = propose_for(store, officer)
     assert len(ids) == 3  # partners, officer's answer to the concern, door-knocking
     knock = _by_rule(store, officer)["door_knock_registration"]
     assert knock["status"] == "proposed" and knock["reason_kinds"] == "engagement_gap"
@@ -78,14 +47,14 @@ def test_life_on_both_databases(store):
 def test_propose_is_idempotent_for_open_actions(db):
     engine, users = db
     officer = users["officer1"]
-    first = _propose(engine, officer)
-    assert _propose(engine, officer) == []
+    first = propose_for(engine, officer)
+    assert propose_for(engine, officer) == []
     assert len(actions_of(engine, officer, purpose=PURPOSE)) == len(first)
     rules = _by_rule(engine, officer)
     accept(engine, officer, rules["door_knock_registration"]["id"], purpose=PURPOSE)
-    assert _propose(engine, officer) == []  # accepted is still open
+    assert propose_for(engine, officer) == []  # accepted is still open
     dismiss(engine, officer, rules["officer_answer_concern"]["id"], reason="covered by the partners' plan", purpose=PURPOSE)
-    again = _propose(engine, officer)  # a dismissed one may be proposed anew
+    again = propose_for(engine, officer)  # a dismissed one may be proposed anew
     assert len(again) == 1
     assert actions_of(engine, officer, status="proposed", purpose=PURPOSE)["rule_id"].tolist() == [
         "officer_answer_concern", "partners_persistent_concern",
@@ -95,7 +64,7 @@ def test_propose_is_idempotent_for_open_actions(db):
 def test_valid_transitions(db):
     engine, users = db
     officer = users["officer1"]
-    _propose(engine, officer)
+    propose_for(engine, officer)
     rules = _by_rule(engine, officer)
     a, b, c = (rules[r]["id"] for r in ("door_knock_registration", "officer_answer_concern", "partners_persistent_concern"))
     assert dismiss(engine, officer, a, reason="street being demolished", purpose=PURPOSE)["status_reason"] == "street being demolished"
@@ -121,7 +90,7 @@ def test_valid_transitions(db):
 def test_invalid_transitions(db, path, change, message):
     engine, users = db
     officer = users["officer1"]
-    _propose(engine, officer)
+    propose_for(engine, officer)
     action_id = _by_rule(engine, officer)["door_knock_registration"]["id"]
     steps = {
         "accept": lambda: accept(engine, officer, action_id, purpose=PURPOSE),
@@ -139,7 +108,7 @@ def test_invalid_transitions(db, path, change, message):
 def test_dismissal_needs_a_reason_and_done_needs_a_note(db):
     engine, users = db
     officer = users["officer1"]
-    _propose(engine, officer)
+    propose_for(engine, officer)
     action_id = _by_rule(engine, officer)["door_knock_registration"]["id"]
     for empty in ("", "   ", None):
         with pytest.raises(LPTError, match="a dismissal needs a reason"):
@@ -162,7 +131,7 @@ def test_dismissal_needs_a_reason_and_done_needs_a_note(db):
 def test_done_concern_action_proposes_feedback_once(db):
     engine, users = db
     officer = users["officer1"]
-    _propose(engine, officer)
+    propose_for(engine, officer)
     concern = _by_rule(engine, officer)["officer_answer_concern"]["id"]
     accept(engine, officer, concern, purpose=PURPOSE)
     done = complete(engine, officer, concern, note="Two drug warrants executed", done_on="2025-06-02", purpose=PURPOSE)
@@ -196,9 +165,9 @@ def test_officers_act_only_in_their_wards_and_everything_is_audited(db):
     engine, users = db
     officer, supervisor, analyst, evaluator = (users[u] for u in ("officer1", "supervisor1", "analyst1", "evaluator1"))
     with pytest.raises(PermissionDenied, match="outside the areas"):
-        _propose(engine, officer, HIGH)
-    south = _propose(engine, analyst, HIGH)  # force-wide
-    north = _propose(engine, supervisor, MILL)
+        propose_for(engine, officer, HIGH)
+    south = propose_for(engine, analyst, HIGH)  # force-wide
+    north = propose_for(engine, supervisor, MILL)
     with pytest.raises(PermissionDenied):
         accept(engine, officer, south[0], purpose=PURPOSE)
     with pytest.raises(PermissionDenied):
@@ -220,7 +189,7 @@ def test_officers_act_only_in_their_wards_and_everything_is_audited(db):
 def test_cli_list_accept_dismiss_done(db, capsys, monkeypatch):
     engine, users = db
     monkeypatch.delenv("LPT_USER", raising=False)
-    ids = _propose(engine, users["officer1"])
+    ids = propose_for(engine, users["officer1"])
     url = ["--db", engine.url.render_as_string(hide_password=False), "--user", "officer1"]
 
     def run(*args):

@@ -10,8 +10,11 @@ from lpt.access.guard import PermissionDenied
 from lpt.access.users import add_team, add_user, get_user
 from lpt.errors import LPTError
 from lpt.priorities import sharing
+from lpt.priorities.actions import actions_for
+from lpt.priorities.lifecycle import accept, dismiss, propose
 from lpt.priorities.sharing import COLUMNS, share_with_team, team_shares
 from lpt.store.schema import ref_lsoa21, shared_priorities
+from tests.actions_files import REASONS
 
 NORTH, SOUTH = "E05000001", "E05000002"
 MILL = {"ward_code": NORTH, "lsoa21_code": "E01000001", "street_name": "Mill Lane"}
@@ -22,7 +25,8 @@ HIGH = {"ward_code": SOUTH, "lsoa21_code": "E01000003", "street_name": "High Str
 @pytest.fixture
 def db(store):
     """Wards North and South; team 'north' with an officer of North, another of South and a supervisor of
-    North; an officer of North without a team; an analyst."""
+    North; team 'west' with an officer of North; an officer of North without a team; an analyst. Each
+    user's name is their ID in capitals."""
     with store.begin() as connection:
         connection.execute(insert(ref_lsoa21), [
             {"lsoa21_code": lsoa, "lsoa21_name": lsoa, "ward_code": ward, "ward_name": ward,
@@ -31,12 +35,13 @@ def db(store):
         ])
     admin = add_user(store, None, "admin", name="Ada", role="admin")
     add_team(store, admin, "north", "North team")
+    add_team(store, admin, "west", "West team")
     people = {
         "pc1": ("officer", NORTH, "north"), "pc2": ("officer", SOUTH, "north"), "sgt1": ("supervisor", NORTH, "north"),
-        "loner": ("officer", NORTH, None), "an1": ("analyst", None, None),
+        "pc3": ("officer", NORTH, "west"), "loner": ("officer", NORTH, None), "an1": ("analyst", None, None),
     }
     for user, (role, ward, team) in people.items():
-        add_user(store, admin, user, name=user, role=role, areas=[("ward", ward)] if ward else [], team_id=team)
+        add_user(store, admin, user, name=user.upper(), role=role, areas=[("ward", ward)] if ward else [], team_id=team)
     return store, {user: get_user(store, user) for user in ["admin", *people]}
 
 
@@ -76,6 +81,21 @@ def test_team_shares_are_newest_first_and_filtered_by_the_callers_wards(db):
     assert supervisor["note"].isna().all()
     officer = team_shares(engine, people["pc1"])  # an officer sees the team's shares in their own wards
     assert officer["id"].tolist() == [*third, *first]
+
+
+def test_the_supervisor_sees_the_whole_team_with_names_and_open_actions(db):
+    engine, people = db
+    mill = share_with_team(engine, people["pc1"], [MILL])
+    high = share_with_team(engine, people["pc2"], [HIGH])  # South: the supervisor covers it through pc2
+    share_with_team(engine, people["pc3"], [CHURCH])  # another team's, in the supervisor's own ward
+    proposed = propose(engine, people["pc1"], MILL, actions_for(MILL, REASONS), purpose="action record")
+    dismiss(engine, people["pc1"], proposed[0], reason="not needed", purpose="action record")
+    accept(engine, people["pc1"], proposed[1], purpose="action record")
+    shares = team_shares(engine, people["sgt1"]).set_index("id")
+    assert shares.index.tolist() == [*high, *mill]
+    assert shares["shared_by_name"].tolist() == ["PC2", "PC1"]
+    assert shares["open_actions"].tolist() == [0, len(proposed) - 1]  # one proposed and one accepted: open
+    assert shares.loc[mill[0], ["shared_by", "street_name"]].tolist() == ["pc1", "Mill Lane"]
 
 
 def test_every_ward_involved_is_authorised_once(db, monkeypatch):

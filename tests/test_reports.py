@@ -15,7 +15,7 @@ from lpt.reports.render import write_index
 WARD = "E05011529"
 WARD_SECTIONS = [
     "Headline figures", "What changed", "Priorities and confidence", "Crime and ASB with harm", "Streets to focus on",
-    "What was done", "Map of the ward", "Members against population", "Similar wards",
+    "What was done", "Door-knocking", "Map of the ward", "Members against population", "Similar wards",
 ]
 FORCE_SECTIONS = ["Force headline figures", "Ward league table", "Confidence by ward", "Crime change by ward"]
 PEOPLE_FIGURES = ["Households on the address list", "Registered members", "Survey answers", "Concerns raised"]
@@ -41,6 +41,7 @@ def test_ward_report_has_sections_figures_and_no_code(rendered, sample_store):
     assert "area_profile(" not in text and "content.headline_table(" not in text  # no code cells
     assert "Warning" not in text
     assert "Street-level recommendations are for police use" not in text
+    assert "No door-knocking setup covers this ward." in text  # the sample store has none
 
 
 def test_public_report_holds_no_personal_data_or_small_counts(rendered, sample_store):
@@ -54,6 +55,7 @@ def test_public_report_holds_no_personal_data_or_small_counts(rendered, sample_s
     for first, last in members[["first_name", "last_name"]].itertuples(index=False):
         assert f"{first} {last}" not in text
     assert "Street-level recommendations are for police use" in text
+    assert "Door-knocking figures are for police use and are not published." in text
     assert text.count('src="data:image/png;base64') == 2  # crime trend and map (without street points)
     internal = area_profile(engine, _analyst(engine), "ward", WARD).summary
     keys = {"Households on the address list": "households", "Registered members": "members",

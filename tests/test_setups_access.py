@@ -30,8 +30,9 @@ from lpt.access.permissions import ROLES, grant
 from lpt.access.users import add_user, get_user
 from lpt.setups.model import SetupArea, SetupSpec, action_for, create_setup, every_door_setup, setups_of
 from lpt.setups.preview import preview_setup
+from lpt.setups.progress import progress, visited_share_by_ward
 from lpt.setups.selection import priority_addresses
-from lpt.setups.visits import progress, recent_visits, record_visit, visited_share_by_ward
+from lpt.setups.visits import recent_visits, record_visit
 from lpt.store import open_store
 from lpt.store.frames import read_query
 from lpt.store.schema import households, postcode_links, setup_visits
@@ -94,7 +95,7 @@ READS: dict[str, tuple[tuple[str, ...], Read]] = {
         e, u, p.setup_id, on=ON, show_hidden=True, purpose=PURPOSE)),
     "recent_visits": (("address_status",), lambda e, u, p: recent_visits(e, u, p.setup_id, on=ON, purpose=PURPOSE)),
     "progress": (_COUNTS, lambda e, u, p: progress(e, u, p.setup_id, purpose=PURPOSE).by_ward),
-    "setups_of": (("manage_setups", "address_status"), lambda e, u, p: _about(
+    "setups_of": (("manage_setups", "address_status", "area_counts"), lambda e, u, p: _about(
         setups_of(e, u, purpose=PURPOSE), "setup_id", {p.setup_id})),
     "visited_share_by_ward": (_COUNTS, lambda e, u, p: _about(
         visited_share_by_ward(e, u, purpose=PURPOSE), "ward_code", p.wards)),

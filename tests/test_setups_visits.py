@@ -1,5 +1,6 @@
-"""Doorstep visits: recording (with and without consent), the checks, concurrent officers, progress and
-the every-door map, on SQLite and PostgreSQL (tests/setups_files.py's store; clock fixed in June 2025).
+"""Doorstep visits: recording (with and without consent), the checks, concurrent officers and colleagues'
+recent calls, on SQLite and PostgreSQL (tests/setups_files.py's store; clock fixed in June 2025). Progress:
+tests/test_setups_progress.py.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from sqlalchemy import func, select
 
 from lpt.access.audit import audit_entries
 from lpt.access.guard import PermissionDenied
-from lpt.disclosure import Audience, disclose
 from lpt.errors import LPTError
-from lpt.setups.model import LONDON, SetupArea, SetupSpec, archive_setup, create_setup, every_door_setup
+from lpt.setups.model import LONDON, SetupArea, SetupSpec, archive_setup, create_setup
 from lpt.setups.selection import REGISTERED, priority_addresses
-from lpt.setups.visits import progress, recent_visits, record_visit, visited_share_by_ward
+from lpt.setups.visits import recent_visits, record_visit
 from lpt.store.frames import read_query
 from lpt.store.schema import community_batches, members, setup_visits
-from tests.setups_files import CHURCH, ENDS, HIGH, MILL, NORTH, ON, PURPOSE, SOUTH, STARTS, populate, record_jobs
+from tests.setups_files import CHURCH, ENDS, MILL, NORTH, ON, PURPOSE, SOUTH, STARTS, populate, record_jobs
 
 CONSENT = {"first_name": "Dee", "last_name": "Doorstep", "email": "dee@example.com", "groups": ["neighbourhood_watch"]}
 OFFICERS = ["pc1", "pc2", "pc3", "pc4"]
@@ -211,79 +211,3 @@ def test_recent_visits_show_colleagues_calls_of_the_last_half_hour(doorstep):
         "CR01", "ML03", "ML01"]
     with pytest.raises(PermissionDenied):
         recent_visits(engine, users["pc-south"], setup_id, on=ON, purpose=PURPOSE)
-
-
-# --- progress and the every-door map ------------------------------------------------------------------
-
-
-def _record_campaign(engine, users, setup_id: int) -> None:
-    """pc1 speaks to 5 residents (surveyed); pc2 finds 5 doors empty and ML01 too; pc3 registers 5
-    (surveyed); pc4 has 2 refusals."""
-    calls = [("pc1", d, "spoke_not_registered") for d in ("ML01", "ML03", "ML05", "ML07", "ML08")]
-    calls += [("pc2", d, "not_in") for d in ("CR01", "CR02", "CR03", "CR04", "CR05", "ML01")]
-    calls += [("pc3", d, "spoke_registered") for d in ("CR06", "CR07", "CR08", "ML09", "ML10")]
-    calls += [("pc4", d, "declined") for d in ("ML11", "ML12")]
-    for i, (officer, door, outcome) in enumerate(calls):
-        spoke = outcome.startswith("spoke")
-        record_visit(engine, users[officer], setup_id, door, outcome, at=ON + timedelta(minutes=i),
-                     survey={"confidence": 3} if spoke else None,
-                     consent={**CONSENT, "email": f"p{i}@example.com"} if outcome == "spoke_registered" else None,
-                     purpose=PURPOSE)
-
-
-def test_progress_matches_the_hand_counts(doorstep):
-    engine, users = doorstep
-    setup_id = _north(engine, users)
-    _record_campaign(engine, users, setup_id)
-    report = progress(engine, users["sgt-north"], setup_id, purpose=PURPOSE)
-    ward = report.by_ward.set_index("ward_code")
-    # North: 21 doors, 2 registered before the start; ML01 called at twice; registrations keep their doors targeted
-    hand = {"targeted": 19, "visited": 17, "spoken_to": 10, "registered": 5, "survey_responses": 10}
-    assert ward.loc[NORTH].to_dict() == hand and ward.loc["Total"].to_dict() == hand
-    officers = report.by_officer.set_index("officer_id")
-    hand_officers = pd.DataFrame(
-        {"visits": [5, 6, 5, 2], "spoken_to": [5, 0, 5, 0], "registered": [0, 0, 5, 0], "survey_responses": [5, 0, 5, 0]},
-        index=OFFICERS)
-    for column in hand_officers:
-        expected = disclose(hand_officers[column], Audience.INTERNAL).values
-        assert officers[column].astype("Int64").to_dict() == expected.to_dict(), column
-    assert officers.loc["pc2", "visits"] == 6 and officers.loc["Total", "visits"] == 18
-    assert pd.isna(officers.loc["pc4", "visits"])  # 2 calls: below the threshold
-    assert officers.loc["pc1", "officer_name"] == "Name of pc1"
-
-
-def test_progress_is_for_supervisors_and_counts_only_their_wards(doorstep):
-    engine, users = doorstep
-    setup_id = create_setup(engine, users["sgt-district"], SetupSpec("Both", SetupArea(wards=(NORTH, SOUTH)), STARTS, ENDS),
-                            purpose=PURPOSE)
-    _record_campaign(engine, users, setup_id)
-    assert list(progress(engine, users["sgt-north"], setup_id, purpose=PURPOSE).by_ward["ward_code"]) == [NORTH, "Total"]
-    both = progress(engine, users["sgt-district"], setup_id, purpose=PURPOSE).by_ward.set_index("ward_code")
-    assert both.loc[SOUTH, "targeted"] == 9 and pd.isna(both.loc[SOUTH, "visited"])  # 0 visits: hidden
-    officer = progress(engine, users["pc1"], setup_id, purpose=PURPOSE)  # officers: area counts of their own wards
-    assert list(officer.by_ward["ward_code"]) == [NORTH, "Total"]
-    entries = audit_entries(engine, users["admin"], user_id="sgt-north", action="team_progress")
-    assert (entries["outcome"] == "allowed").sum() == 1
-    with pytest.raises(PermissionDenied):
-        progress(engine, users["admin"], setup_id, purpose=PURPOSE)
-
-
-def test_every_door_share_of_households_visited_per_ward(doorstep):
-    engine, users = doorstep
-    with pytest.raises(LPTError, match="no every-door setup"):
-        visited_share_by_ward(engine, users["sgt-district"], purpose=PURPOSE)
-    door = every_door_setup(engine, users["admin"], purpose=PURPOSE, starts_on=STARTS)
-    early = create_setup(engine, users["sgt-district"], SetupSpec("May", SetupArea(wards=(NORTH,)), date(2025, 5, 1), ENDS),
-                         purpose=PURPOSE)
-    record_visit(engine, users["pc1"], early, "CR08", "not_in", at=ON - timedelta(days=5), purpose=PURPOSE)  # before the campaign
-    for i, address in enumerate(MILL[:5] + ["ML01"]):  # ML01 twice: one household
-        record_visit(engine, users["pc1"], door, address, "not_in", at=ON + timedelta(minutes=i), purpose=PURPOSE)
-    record_visit(engine, users["pc2"], early, "CR01", "declined", at=ON, purpose=PURPOSE)  # a knock in another setup counts
-    for i, address in enumerate(HIGH[:5]):
-        record_visit(engine, users["pc-south"], door, address, "spoke_not_registered", at=ON + timedelta(minutes=i), purpose=PURPOSE)
-    share = visited_share_by_ward(engine, users["sgt-district"], purpose=PURPOSE).set_index("ward_code")
-    assert share.loc[NORTH].to_dict() == {"households": 21, "visited": 6, "share_pct": 28.6}
-    assert share.loc[SOUTH].to_dict() == {"households": 10, "visited": 5, "share_pct": 50.0}
-    assert share.loc["Total"].to_dict() == {"households": 31, "visited": 11, "share_pct": 35.5}
-    assert list(visited_share_by_ward(engine, users["pc1"], purpose=PURPOSE)["ward_code"]) == [NORTH, "Total"]
-    assert len(CHURCH) + len(MILL) == 21

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from lpt.access.guard import User, covered_wards
 from lpt.apps.session import app_page
-from lpt.apps.widgets import STYLE, message, table_html
+from lpt.apps.widgets import message, status_line, tabbed_page, table_html
 from lpt.errors import LPTError
 from lpt.messaging.audience import AudienceSpec
 from lpt.messaging.figures import FIGURES
@@ -151,10 +151,7 @@ class MessagesApp:
     # --- building the page ----------------------------------------------------------
 
     def _build(self) -> widgets.Widget:
-        header = widgets.HTML(f"<h2 style='margin:4px 0'>Messages to residents</h2><div class='lpt-note'>"
-                              f"{html.escape(self.caller.name)} ({html.escape(self.caller.role)})</div>")
-        self.status = widgets.HTML()
-        self.status.add_class("lpt-status")
+        self.status = status_line()
         self.approvals = widgets.VBox()
         self.reason = widgets.Text(placeholder="Reason (needed to reject)", layout=widgets.Layout(width="95%"))
         self.sent = widgets.HTML()
@@ -167,19 +164,12 @@ class MessagesApp:
             refresh = widgets.Button(description="Refresh", layout=widgets.Layout(width="auto"))
             refresh.on_click(lambda _: self.refresh())
             buttons.append(refresh)
-        tabs = widgets.Tab(children=[
-            self._compose_tab(),
-            widgets.VBox([self.reason, self.approvals]),
-            widgets.VBox([buttons[0], self.sent, self.engagement]),
-            widgets.VBox([buttons[1], self.replies]),
-        ])
-        for i, title in enumerate(["Compose", "Approvals", "Sent", "Replies"]):
-            tabs.set_title(i, title)
+        page, _ = tabbed_page("Messages to residents", f"{self.caller.name} ({self.caller.role})", self.status, {
+            "Compose": self._compose_tab(), "Approvals": widgets.VBox([self.reason, self.approvals]),
+            "Sent": widgets.VBox([buttons[0], self.sent, self.engagement]),
+            "Replies": widgets.VBox([buttons[1], self.replies])})
         self.refresh()
-        root = widgets.VBox([STYLE, header, self.status, tabs], layout=widgets.Layout(padding="4px", width="100%"))
-        root.add_class("lpt-app")
-        root.add_class("lpt-ready")
-        return root
+        return page
 
     def _compose_tab(self) -> widgets.Widget:
         full = widgets.Layout(width="95%")

@@ -37,7 +37,7 @@ from lpt.access.data import key_contacts
 from lpt.access.guard import Area, PermissionDenied, User
 from lpt.apps.maps import base_map, colour_scale, point_layer, polygon_layer, view_of
 from lpt.apps.session import app_page
-from lpt.apps.widgets import STYLE, bar_chart_svg, message, table_html
+from lpt.apps.widgets import bar_chart_svg, message, status_line, tabbed_page, table_html
 from lpt.disclosure import Audience
 from lpt.errors import LPTError
 from lpt.insight.maps import crime_points, priority_areas, waves_held
@@ -232,18 +232,12 @@ class OfficerApp:
 
     def _build(self) -> widgets.Widget:
         names = [self.ward_names.get(w, w) for w in self.wards]
-        who = f"{self.caller.name} ({self.caller.role})"
-        header = widgets.HTML(f"<h2 style='margin:4px 0'>Where to focus</h2><div class='lpt-note'>{html.escape(who)} · "
-                              f"{len(self.wards)} ward(s): {html.escape(', '.join(names[:6]))}"
-                              f"{' …' if len(names) > 6 else ''}</div>")
-        self.status = widgets.HTML()
-        tabs = widgets.Tab(children=[self._streets_tab(), self._area_tab(), self._contacts_tab()])
-        for i, title in enumerate(["Streets", "Area", "Contacts"]):
-            tabs.set_title(i, title)
-        root = widgets.VBox([STYLE, header, self.status, tabs], layout=widgets.Layout(padding="4px", width="100%"))
-        root.add_class("lpt-app")
-        root.add_class("lpt-ready")
-        return root
+        who = (f"{self.caller.name} ({self.caller.role}) · {len(self.wards)} ward(s): {', '.join(names[:6])}"
+               f"{' …' if len(names) > 6 else ''}")
+        self.status = status_line()
+        page, _ = tabbed_page("Where to focus", who, self.status, {
+            "Streets": self._streets_tab(), "Area": self._area_tab(), "Contacts": self._contacts_tab()})
+        return page
 
     def _streets_tab(self) -> widgets.Widget:
         bounds = tuple(self.ward_shapes.total_bounds)

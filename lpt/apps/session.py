@@ -21,7 +21,7 @@ from lpt.errors import LPTError
 
 __all__ = ["APPS", "app_caller", "app_link", "app_page", "query_string"]
 
-APPS = ("officer", "messages", "doorstep", "setups")
+APPS = ("officer", "messages", "doorstep", "setups", "supervisor")
 """The apps ``lpt serve`` serves (``notebooks/apps/<name>.ipynb``) and links can be issued for."""
 
 

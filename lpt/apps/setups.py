@@ -33,7 +33,7 @@ from lpt.access.guard import User, authorize, covered_wards
 from lpt.access.permissions import grant
 from lpt.apps.maps import base_map, colour_scale, point_layer, polygon_layer
 from lpt.apps.session import app_page
-from lpt.apps.widgets import STYLE, message, table_html
+from lpt.apps.widgets import message, status_line, tabbed_page, table_html
 from lpt.errors import LPTError
 from lpt.reports.content import HIDDEN
 from lpt.setups.model import (
@@ -48,8 +48,8 @@ from lpt.setups.model import (
     setups_of,
 )
 from lpt.setups.preview import preview_setup
+from lpt.setups.progress import progress, visited_share_by_ward
 from lpt.setups.selection import household_streets
-from lpt.setups.visits import progress, visited_share_by_ward
 from lpt.store.queries import boundaries
 from lpt.vocab import AGE_BANDS, ETHNIC_GROUPS, GROUPS, QUESTIONS, SEXES
 
@@ -216,6 +216,7 @@ class SetupsApp:
         self._set_layer("every door", layer, self.door_map)
         shown = shares.assign(ward=shares["ward_code"].map(lambda c: self.ward_names.get(c, c)),
                               share=shares["share_pct"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}%"),
+                              households=shares["households"].map("{:,}".format),
                               visited=shares["visited"].map(lambda n: HIDDEN if pd.isna(n) else f"{int(n):,}"))
         self.door_table.value = table_html(shown[["ward", "households", "visited", "share"]])
 
@@ -233,19 +234,11 @@ class SetupsApp:
     # --- building the page ----------------------------------------------------------
 
     def _build(self) -> widgets.Widget:
-        who = f"{self.caller.name} ({self.caller.role})"
-        header = widgets.HTML(f"<h2 style='margin:4px 0'>Door-knocking setups</h2>"
-                              f"<div class='lpt-note'>{html.escape(who)}</div>")
-        self.status = widgets.HTML()
-        self.status.add_class("lpt-status")
-        tabs = widgets.Tab(children=[self._new_tab(), self._list_tab(), self._door_tab()])
-        for i, title in enumerate(["New setup", "Setups", "Every door"]):
-            tabs.set_title(i, title)
+        self.status = status_line()
+        page, tabs = tabbed_page("Door-knocking setups", f"{self.caller.name} ({self.caller.role})", self.status, {
+            "New setup": self._new_tab(), "Setups": self._list_tab(), "Every door": self._door_tab()})
         tabs.observe(lambda change: self.every_door() if change["new"] == 2 else None, "selected_index")
-        root = widgets.VBox([STYLE, header, self.status, tabs], layout=widgets.Layout(padding="4px", width="100%"))
-        root.add_class("lpt-app")
-        root.add_class("lpt-ready")
-        return root
+        return page
 
     def _new_tab(self) -> widgets.Widget:
         if not self.manages:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from lpt.cli.common import acting_user, iso_date, open_engine, print_frame
+from lpt.cli.common import acting_user, iso_date, open_engine, print_frame, print_table
 
 __all__ = ["add_parser"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    """``lpt actions list|accept|dismiss|done`` and ``lpt recommend --ward CODE``."""
+    """``lpt actions list|accept|dismiss|done|comment|sign-off`` and ``lpt recommend --ward CODE``."""
     group = commands.add_parser("actions", help="list recommended actions and record what became of them")
     verbs = group.add_subparsers(title="actions", metavar="ACTION")
     listing = verbs.add_parser("list", help="actions in your wards (or one ward), newest first")
@@ -31,6 +31,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     done.add_argument("--note", required=True, metavar="TEXT")
     done.add_argument("--on", type=iso_date, metavar="YYYY-MM-DD", help="when it was done (default: today)")
     done.set_defaults(handler=_actions_change, verb="done")
+    comment = verbs.add_parser("comment", help="add a comment to an action's thread")
+    comment.add_argument("id", type=int)
+    comment.add_argument("--text", required=True, metavar="TEXT")
+    comment.set_defaults(handler=_actions_comment)
+    sign_off = verbs.add_parser("sign-off", help="confirm a done action was done well (supervisors; not your own)")
+    sign_off.add_argument("id", type=int)
+    sign_off.add_argument("--note", metavar="TEXT")
+    sign_off.set_defaults(handler=_actions_change, verb="sign-off")
 
     recommend = commands.add_parser("recommend", help="streets to focus on in a ward, with reasons and actions")
     recommend.add_argument("--ward", required=True, metavar="CODE")
@@ -51,7 +59,7 @@ def _actions_list(args: argparse.Namespace) -> int:
     if args.json:
         print_frame(frame, True)
     else:
-        print_frame(frame[["id", "street_name", "ward_code", "who", "status", "action"]], False)
+        print_table(frame[["id", "street_name", "ward_code", "who", "status", "signed_off_by", "comments", "action"]], False)
     return 0
 
 
@@ -64,11 +72,23 @@ def _actions_change(args: argparse.Namespace) -> int:
         action = lifecycle.accept(engine, caller, args.id, purpose=purpose)
     elif args.verb == "dismiss":
         action = lifecycle.dismiss(engine, caller, args.id, reason=args.reason, purpose=purpose)
+    elif args.verb == "sign-off":
+        action = lifecycle.sign_off(engine, caller, args.id, note=args.note, purpose=purpose)
     else:
         action = lifecycle.complete(engine, caller, args.id, note=args.note, done_on=args.on, purpose=purpose)
-    print(f"Action {action['id']} {action['status']}: {action['action']}")
+    signed = f", signed off by {action['signed_off_by']}" if action["signed_off_by"] else ""
+    print(f"Action {action['id']} {action['status']}{signed}: {action['action']}")
     for follow_up in action.get("follow_up_ids", []):
         print(f"Proposed follow-up action {follow_up}")
+    return 0
+
+
+def _actions_comment(args: argparse.Namespace) -> int:
+    from lpt.priorities.review import comment
+
+    engine = open_engine(args)
+    comment_id = comment(engine, acting_user(args, engine), args.id, args.text, purpose="action record")
+    print(f"Comment {comment_id} added to action {args.id}")
     return 0
 
 

@@ -12,8 +12,8 @@ __all__ = ["add_parser"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    """``lpt report ward CODE [--audience] [--end] [--pdf]``, ``lpt report all [--audience] [--end] [--processes]``
-    and ``lpt report force [--end] [--pdf]``."""
+    """``lpt report ward CODE [--audience] [--end] [--pdf]``, ``lpt report all [--audience] [--end] [--processes]``,
+    ``lpt report force [--end] [--pdf]`` and ``lpt report setup ID [--pdf]``."""
     report = commands.add_parser("report", help="HTML reports from the report notebooks, written to reports/")
     kinds = report.add_subparsers(title="reports", metavar="REPORT")
     ward = kinds.add_parser("ward", help="one ward's report")
@@ -31,6 +31,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     force.add_argument("--end", metavar="YYYY-MM", help="end of the twelve-month period (default: latest month)")
     force.add_argument("--pdf", action="store_true", help="also print the report to PDF (headless Chromium)")
     force.set_defaults(handler=_report_force)
+    setup = kinds.add_parser("setup", help="a door-knocking setup's report (active or archived; internal)")
+    setup.add_argument("setup_id", type=int, metavar="ID", help="the setup's ID (lpt setups list --all)")
+    setup.add_argument("--pdf", action="store_true", help="also print the report to PDF (headless Chromium)")
+    setup.set_defaults(handler=_report_setup)
 
 
 def _report_ward(args: argparse.Namespace) -> int:
@@ -50,6 +54,16 @@ def _report_force(args: argparse.Namespace) -> int:
     caller = acting_user(args, engine)
     url = engine.url.render_as_string(hide_password=False)
     _report_written(force_report(url, caller.user_id, end=args.end), args.pdf)
+    return 0
+
+
+def _report_setup(args: argparse.Namespace) -> int:
+    from lpt.reports import setup_report
+
+    engine = open_engine(args)
+    caller = acting_user(args, engine)
+    _report_written(setup_report(engine.url.render_as_string(hide_password=False), caller.user_id, args.setup_id),
+                    args.pdf)
     return 0
 
 

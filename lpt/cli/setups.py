@@ -7,6 +7,7 @@ import argparse
 import json
 import re
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +20,8 @@ __all__ = ["add_parser"]
 _SPEC_OPTIONS = ("ward", "street", "area", "starts", "ends", "revisit", "team", "answer", "group", "age_band", "sex",
                  "ethnic_group", "imd_decile", "census_group", "census_min_pct", "recommended_top")
 _ANSWER = re.compile(r"\s*(\w+)\s*<=\s*(\d+)\s*")
+#: Columns of progress tables that disclosure control may hide.
+_COUNTED = ("targeted", "visited", "spoken_to", "registered", "survey_responses", "visits")
 _LIST_COLUMNS = ["setup_id", "name", "kind", "team_id", "status", "starts_on", "ends_on", "revisit", "description"]
 _WALK_COLUMNS = ["walk_order", "street", "house_number", "house_name", "postcode"]
 _AT_HELP = ("the moment the list is for, ISO date and time (e.g. 2025-06-02T17:30); without a time zone it is "
@@ -37,9 +40,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
     listing = _verb(verbs, "list", "setups touching your areas, newest first", _list, "list setups")
     listing.add_argument("--all", action="store_true", help="archived setups too")
-    archive = _verb(verbs, "archive", "archive a setup: off every list, no more visits; nothing deleted", _archive,
-                    "archive setup", as_json=False)
+    archive = _verb(verbs, "archive", "archive a setup: off every list, no more visits; nothing deleted; its final "
+                    "report written", _archive, "archive setup", as_json=False)
     archive.add_argument("setup_id", type=int)
+    archive.add_argument("--no-report", action="store_true", help="do not write the final setup report (lpt report setup ID)")
 
     walk = _verb(verbs, "walk-list", "a setup's doors in walking order, on screen or as a printable file", _walk_list,
                  "walk list", as_json=False)
@@ -47,7 +51,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     walk.add_argument("--at", type=_moment, metavar="ISO_DATETIME", help=_AT_HELP)
     walk.add_argument("--out", type=_walk_file, metavar="FILE.html|FILE.pdf", help="write the printable list here")
 
-    progress = _verb(verbs, "progress", "a setup's progress per ward and per officer", _progress, "setup progress")
+    progress = _verb(verbs, "progress", "a setup's progress per ward, officer, street, group and week, against the plan",
+                     _progress, "setup progress")
     progress.add_argument("setup_id", type=int)
 
     every = _verb(verbs, "every-door", "the force-wide every-door campaign (started by an admin) per ward", _every_door,
@@ -127,11 +132,22 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _archive(args: argparse.Namespace) -> int:
+    """Archive, then write the setup's final report (the store layer renders nothing: papermill stays here)."""
+    from lpt.reports import setup_report
     from lpt.setups.model import archive_setup
 
     engine = open_engine(args)
-    archive_setup(engine, acting_user(args, engine), args.setup_id, purpose=args.purpose)
+    caller = acting_user(args, engine)
+    archive_setup(engine, caller, args.setup_id, purpose=args.purpose)
     print(f"Setup {args.setup_id} archived: it has left every list and takes no more visits.")
+    if args.no_report:
+        return 0
+    try:
+        path = setup_report(engine.url.render_as_string(hide_password=False), caller.user_id, args.setup_id)
+    except LPTError as exc:
+        raise LPTError(f"the final report was not written ({exc}); write it with "
+                       f"'lpt --user USER report setup {args.setup_id}' as a user who may read its progress") from None
+    print(f"Final report: {path}")
     return 0
 
 
@@ -153,23 +169,27 @@ def _walk_list(args: argparse.Namespace) -> int:
 
 
 def _progress(args: argparse.Namespace) -> int:
-    from lpt.setups.visits import progress
+    from lpt.setups.progress import progress
 
     engine = open_engine(args)
     shown = progress(engine, acting_user(args, engine), args.setup_id, purpose=args.purpose)
-    tables = {"by_ward": shown.by_ward, "by_officer": shown.by_officer}
+    tables = {"by_ward": shown.by_ward, "by_officer": shown.by_officer, "by_street": shown.by_street,
+              "by_group": shown.by_group, "over_time": shown.over_time}
     if args.json:
-        print(json.dumps({"setup_id": args.setup_id, **{k: records(t) for k, t in tables.items()}}, default=str))
+        print(json.dumps({"setup_id": args.setup_id, "plan": asdict(shown.plan),
+                          **{k: records(t) for k, t in tables.items()}}, default=str))
         return 0
-    for title, table in tables.items():
-        print(f"\nProgress of setup {args.setup_id} {title.replace('_', ' ')}:")
-        print_table(table, False, [c for c in table.columns if c not in ("ward_code", "officer_id", "officer_name")])
+    print(shown.plan.sentence)
+    for key, table in tables.items():
+        title = "by week (running totals)" if key == "over_time" else key.replace("_", " ")
+        print(f"\nProgress of setup {args.setup_id} {title}:")
+        print_table(table, False, [c for c in table.columns if c in _COUNTED])
     return 0
 
 
 def _every_door(args: argparse.Namespace) -> int:
     from lpt.access.guard import PermissionDenied
-    from lpt.setups.visits import visited_share_by_ward
+    from lpt.setups.progress import visited_share_by_ward
 
     engine = open_engine(args)
     caller = acting_user(args, engine)

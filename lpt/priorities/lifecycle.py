@@ -5,12 +5,16 @@ An action is *proposed* (from :func:`lpt.priorities.actions.actions_for`), then
 note of what was done and when) or, if it cannot be, dismissed with a reason.
 Done actions are "what police did" (:func:`done_actions`) for feedback messages
 and the supervisor's review; completing an action that answers a public concern
-proposes the rules file's follow-up (a feedback message to residents).
+proposes the rules file's follow-up (a feedback message to residents). A
+supervisor then signs a done action off (:func:`sign_off`), once, and never one
+they marked done themselves: who did the work does not also check it.
 
 Every call goes through :func:`lpt.access.guard.authorize` (action
-``manage_actions``) for the action's ward, so officers act only in the wards
-they cover, and is audited. A transition the life does not allow raises
-:class:`~lpt.errors.LPTError` saying what the action's status is.
+``manage_actions``; signing off: ``review_actions``, supervisors only) for the
+action's ward, so officers act only in the wards they cover, and is audited. A
+transition the life does not allow raises :class:`~lpt.errors.LPTError` saying
+what the action's status is. Comments and the supervisor's summary are in
+:mod:`lpt.priorities.review`.
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from lpt.access.guard import MINE, Area, User, authorize, record_access
+from lpt.access.guard import MINE, Area, PermissionDenied, User, authorize, record_access
 from lpt.errors import LPTError
 from lpt.priorities.actions import Rules, fill, load_rules
 from lpt.store.frames import read_query
-from lpt.store.schema import actions
+from lpt.store.schema import action_comments, actions
 
 __all__ = [
     "COLUMNS",
@@ -34,10 +38,12 @@ __all__ = [
     "STATUSES",
     "accept",
     "actions_of",
+    "authorize_actions",
     "complete",
     "dismiss",
     "done_actions",
     "propose",
+    "sign_off",
 ]
 
 STATUSES = ("proposed", "accepted", "dismissed", "done")
@@ -45,15 +51,18 @@ STATUSES = ("proposed", "accepted", "dismissed", "done")
 OPEN = ("proposed", "accepted")
 #: What each change may start from.
 _FROM = {"accepted": ("proposed",), "dismissed": ("proposed", "accepted"), "done": ("accepted",)}
-_ACTION = "manage_actions"
+_ACTION, _REVIEW = "manage_actions", "review_actions"
 
 #: Columns of :func:`actions_of`: ``id``; the street (``ward_code``, ``lsoa21_code``, ``street_name``);
 #: ``rule_id`` (of actions.toml), ``action`` (text), ``who`` should act, ``reason_kinds`` (comma-separated)
 #: and ``reasons`` (list of the scorer's reason dicts); ``status``, ``status_reason`` (why dismissed),
-#: ``done_note``, ``done_on`` (date); ``created_at``, ``updated_at``, ``updated_by`` (user ID).
+#: ``done_note``, ``done_on`` (date); ``created_at``, ``updated_at``, ``updated_by`` (user ID; of a done
+#: action, who marked it done); the sign-off: ``signed_off_by`` (user ID), ``signed_off_at`` (UTC),
+#: ``sign_off_note`` (None also when signed off without one); ``comments`` (how many).
 COLUMNS = [
     "id", "ward_code", "lsoa21_code", "street_name", "rule_id", "action", "who", "reason_kinds", "reasons",
     "status", "status_reason", "done_note", "done_on", "created_at", "updated_at", "updated_by",
+    "signed_off_by", "signed_off_at", "sign_off_note", "comments",
 ]
 
 
@@ -120,6 +129,47 @@ def complete(
     return done
 
 
+def sign_off(engine: Engine, caller: User, action_id: int, *, note: str | None = None, purpose: str) -> dict:
+    """A supervisor's confirmation that a done action was done well (``note`` optional); returns the action.
+
+    Only a done action, once, by a supervisor covering its ward (action ``review_actions``) who did not
+    mark it done: the one who did the work does not also check it (refused as PermissionDenied, audited).
+    """
+    [area] = authorize_actions(engine, caller, [action_id], purpose=purpose, action=_REVIEW)
+    with engine.connect() as connection:
+        stored = _stored(connection, action_id)
+    _check_sign_off(engine, caller, stored, purpose, area)
+    with engine.begin() as connection:
+        signed = connection.execute(
+            update(actions).where(actions.c.id == action_id, actions.c.signed_off_by.is_(None))
+            .values(signed_off_by=caller.user_id, signed_off_at=datetime.now(UTC), sign_off_note=_text(note) or None)
+        ).rowcount
+        stored = _stored(connection, action_id)
+    if not signed:  # another supervisor signed it off since it was read
+        raise LPTError(_signed_once(stored))
+    record_access(engine, caller.user_id, _REVIEW, purpose, area, 1, "allowed", f"action {action_id} signed off")
+    return stored
+
+
+def authorize_actions(
+    engine: Engine, caller: User, action_ids: Sequence[int], *, purpose: str, action: str = _ACTION
+) -> list[Area]:
+    """The wards of the actions ``action_ids``, after authorizing ``action`` in each: whatever is done to an
+    action is checked against its own ward. LPTError naming the IDs of no action (or when none is given)."""
+    ids = sorted(set(action_ids))
+    if not ids:
+        raise LPTError("no action given: name at least one action ID")
+    with engine.connect() as connection:
+        ward_of = dict(connection.execute(select(actions.c.id, actions.c.ward_code).where(actions.c.id.in_(ids))).all())
+    missing = [str(action_id) for action_id in ids if action_id not in ward_of]
+    if missing:
+        raise LPTError(f"no action {', '.join(missing)}")
+    areas = [Area("ward", ward) for ward in sorted(set(ward_of.values()))]
+    for area in areas:
+        authorize(engine, caller, action, purpose=purpose, area=area)
+    return areas
+
+
 def actions_of(
     engine: Engine, caller: User, *, area: Area = MINE, status: str | None = None, purpose: str = "action record"
 ) -> pd.DataFrame:
@@ -128,7 +178,15 @@ def actions_of(
     if status is not None and status not in STATUSES:
         raise LPTError(f"unknown action status {status!r}: one of {', '.join(STATUSES)}")
     allowed = authorize(engine, caller, _ACTION, purpose=purpose, area=area)
-    query = select(actions).order_by(actions.c.created_at.desc(), actions.c.id.desc())
+    counted = (
+        select(action_comments.c.action_id, func.count().label("comments"))
+        .group_by(action_comments.c.action_id).subquery()
+    )
+    query = (
+        select(actions, func.coalesce(counted.c.comments, 0).label("comments"))
+        .outerjoin(counted, counted.c.action_id == actions.c.id)
+        .order_by(actions.c.created_at.desc(), actions.c.id.desc())
+    )
     if allowed.wards is not None:
         query = query.where(actions.c.ward_code.in_(sorted(allowed.wards)))
     if status is not None:
@@ -140,6 +198,7 @@ def actions_of(
     frame["reasons"] = pd.Series(reasons, index=frame.index, dtype=object)
     frame["reason_kinds"] = [",".join(sorted({r.get("kind", "") for r in listed})) for listed in reasons]
     frame["done_on"] = pd.to_datetime(frame["done_on"]).dt.date.astype(object).where(frame["done_on"].notna(), None)
+    frame["signed_off_at"] = pd.to_datetime(frame["signed_off_at"], utc=True)
     return frame[COLUMNS].reset_index(drop=True)
 
 
@@ -162,12 +221,7 @@ def done_actions(
 
 def _change(engine: Engine, caller: User, action_id: int, status: str, purpose: str, **values) -> dict:
     """Move one action to ``status`` after checking the caller may act in its ward and the life allows it."""
-    with engine.connect() as connection:
-        ward = connection.execute(select(actions.c.ward_code).where(actions.c.id == action_id)).scalar_one_or_none()
-    if ward is None:
-        raise LPTError(f"no action {action_id}")
-    area = Area("ward", ward)
-    authorize(engine, caller, _ACTION, purpose=purpose, area=area)
+    [area] = authorize_actions(engine, caller, [action_id], purpose=purpose)
     with engine.begin() as connection:
         current = connection.execute(
             select(actions.c.status).where(actions.c.id == action_id).with_for_update()
@@ -179,11 +233,36 @@ def _change(engine: Engine, caller: User, action_id: int, status: str, purpose: 
             update(actions).where(actions.c.id == action_id)
             .values(status=status, updated_at=datetime.now(UTC), updated_by=caller.user_id, **values)
         )
-        row = connection.execute(select(actions).where(actions.c.id == action_id)).mappings().one()
+        stored = _stored(connection, action_id)
     record_access(engine, caller.user_id, _ACTION, purpose, area, 1, "allowed", f"action {action_id} {status}")
-    stored = dict(row)
+    return stored
+
+
+def _stored(connection: Connection, action_id: int) -> dict:
+    """One action as stored, its reasons decoded."""
+    stored = dict(connection.execute(select(actions).where(actions.c.id == action_id)).mappings().one())
     stored["reasons"] = json.loads(stored["reasons"])
     return stored
+
+
+def _check_sign_off(engine: Engine, caller: User, stored: dict, purpose: str, area: Area) -> None:
+    """Refuse, in words, signing off an action that is not done, is signed off already, or that the caller
+    marked done (that refusal audited)."""
+    if stored["status"] != "done":
+        raise LPTError(f"action {stored['id']} is {stored['status']}: only a done action can be signed off")
+    if stored["signed_off_by"] is not None:
+        raise LPTError(_signed_once(stored))
+    if stored["updated_by"] == caller.user_id:
+        record_access(engine, caller.user_id, _REVIEW, purpose, area, 0, "refused",
+                      f"action {stored['id']}: who marked it done may not sign it off")
+        raise PermissionDenied(f"{caller.user_id} marked action {stored['id']} done: another supervisor must sign it off")
+
+
+def _signed_once(stored: dict) -> str:
+    """Why a second sign-off is refused: who signed it off, and on which day (UTC; SQLite gives it naive)."""
+    at = stored["signed_off_at"]
+    day = (at.astimezone(UTC) if at.tzinfo else at).date()
+    return f"action {stored['id']} was signed off by {stored['signed_off_by']} on {day}: an action is signed off once"
 
 
 def _insert(connection, caller: User, street: Mapping, item: Mapping) -> int | None:

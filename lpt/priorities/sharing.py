@@ -5,8 +5,12 @@ shares them with a note; the shares land in the ``shared_priorities`` table
 under the officer's team. Both sharing and reading go through
 :func:`lpt.access.guard.authorize` (action ``share_priorities``): an officer
 shares only streets of the wards they cover, and reads the team's shares in
-those wards (a supervisor covers the whole team's). A caller without a team has
-nobody to share with and is refused (:class:`~lpt.errors.LPTError`, audited).
+those wards (a supervisor covers the whole team's: their own areas and those of
+every active member, so they see what the team shares). Each share says who
+shared it, by name, and how many actions are open on the street now, so the
+supervisor sees which shared streets nobody acts on yet. A caller without a
+team has nobody to share with and is refused (:class:`~lpt.errors.LPTError`,
+audited).
 """
 
 from __future__ import annotations
@@ -15,18 +19,22 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, and_, func, insert, select
 
 from lpt.access.guard import MINE, Area, User, authorize, record_access
 from lpt.errors import LPTError
+from lpt.priorities.lifecycle import OPEN
 from lpt.store.frames import read_query
-from lpt.store.schema import ref_lsoa21, shared_priorities
+from lpt.store.schema import actions, ref_lsoa21, shared_priorities, users
 
 __all__ = ["COLUMNS", "share_with_team", "team_shares"]
 
-#: Columns of :func:`team_shares`: ``id``; ``shared_by`` (user ID), ``shared_at`` (when); the street
-#: (``ward_code``, ``lsoa21_code``, ``street_name``); ``note`` (why, or None).
-COLUMNS = ["id", "shared_by", "shared_at", "ward_code", "lsoa21_code", "street_name", "note"]
+#: Columns of :func:`team_shares`: ``id``; ``shared_by`` (user ID) and ``shared_by_name`` (their name),
+#: ``shared_at`` (when); the street (``ward_code``, ``lsoa21_code``, ``street_name``); ``note`` (why, or
+#: None); ``open_actions``: the street's actions still to be acted on now (proposed or accepted).
+COLUMNS = [
+    "id", "shared_by", "shared_by_name", "shared_at", "ward_code", "lsoa21_code", "street_name", "note", "open_actions",
+]
 _ACTION = "share_priorities"
 _KEY = ("ward_code", "lsoa21_code", "street_name")
 
@@ -69,11 +77,18 @@ def share_with_team(
 
 
 def team_shares(engine: Engine, caller: User, *, purpose: str = "team priorities") -> pd.DataFrame:
-    """What the caller's team shared in the wards the caller covers, newest first. Columns: :data:`COLUMNS`."""
+    """What the caller's team shared in the wards the caller covers, newest first, with the sharer's name
+    and the street's open actions. Columns: :data:`COLUMNS`."""
     allowed = authorize(engine, caller, _ACTION, purpose=purpose, area=MINE)
     team = _team(engine, caller, purpose, MINE)
+    street = [actions.c[name] for name in _KEY]
+    open_now = select(*street, func.count().label("open_actions")).where(actions.c.status.in_(OPEN)).group_by(*street).subquery()
     query = (
-        select(*(shared_priorities.c[c] for c in COLUMNS))
+        select(*(shared_priorities.c[c] for c in ("id", "shared_by")), users.c.name.label("shared_by_name"),
+               *(shared_priorities.c[c] for c in ("shared_at", *_KEY, "note")),
+               func.coalesce(open_now.c.open_actions, 0).label("open_actions"))
+        .outerjoin(users, users.c.user_id == shared_priorities.c.shared_by)
+        .outerjoin(open_now, and_(*(open_now.c[name] == shared_priorities.c[name] for name in _KEY)))
         .where(shared_priorities.c.team_id == team)
         .order_by(shared_priorities.c.shared_at.desc(), shared_priorities.c.id.desc())
     )

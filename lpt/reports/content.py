@@ -1,8 +1,9 @@
 """What a report shows, computed here so the report notebooks only display it.
 
-Every table and figure of ``notebooks/ward_report.ipynb`` and
-``notebooks/force_overview.ipynb`` comes from one function of this module, so
-the rules for what a report may show live in tested code, not in notebook cells.
+Every table and figure of ``notebooks/ward_report.ipynb``,
+``notebooks/force_overview.ipynb`` and ``notebooks/setup_report.ipynb`` comes
+from one function of this module, so the rules for what a report may show live
+in tested code, not in notebook cells.
 
 Public reports (``Audience.PUBLIC``) follow these rules:
 
@@ -15,10 +16,18 @@ Public reports (``Audience.PUBLIC``) follow these rules:
   officers, and a street with its reasons could point at the few households that
   answered there. Crime figures (public police.uk data) are shown as they are;
 * no personal data: no names, e-mail addresses, house numbers or user IDs ever
-  reach any report (the functions here only read aggregates).
+  reach any report (the functions here only read aggregates);
+* no door-knocking figures: they are operational, for police use.
+
+The setup report (a door-knocking setup's progress) is internal only: its counts
+come through lpt.setups.progress under internal disclosure control, and it names
+the streets and the officers who called (staff, not residents), as a
+supervisor's progress view does.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -30,6 +39,8 @@ from lpt.insight.profile import AreaProfile
 from lpt.priorities.lifecycle import done_actions
 from lpt.priorities.recommend import recommend, ward_scores
 from lpt.priorities.score import score_streets
+from lpt.setups.model import local_day
+from lpt.setups.progress import MEASURES, SetupProgress, ward_setups
 from lpt.stats import results
 from lpt.store.queries import boundaries, read_table, streets
 from lpt.store.schema import insight_lsoa
@@ -48,6 +59,15 @@ __all__ = [
     "priorities_table",
     "public_counts",
     "representation_table",
+    "setup_group_table",
+    "setup_heading",
+    "setup_officer_table",
+    "setup_progress_figure",
+    "setup_progress_note",
+    "setup_progress_table",
+    "setup_street_table",
+    "setup_totals_table",
+    "setup_ward_table",
     "street_table",
     "ward_league",
     "ward_map",
@@ -59,6 +79,15 @@ HIDDEN = "not shown (too few)"
 """What a report prints where disclosure control hid a figure: a word, never a number."""
 
 _PURPOSE = "report"
+_MEASURE_LABELS = {
+    "targeted": "Households targeted",
+    "visited": "Households visited",
+    "spoken_to": "Households spoken to",
+    "registered": "Residents registered on the doorstep",
+    "survey_responses": "Doorstep survey responses",
+}
+_CURVES = {"visited": ("households visited", "tab:blue"), "spoken_to": ("households spoken to", "tab:green"),
+           "registered": ("residents registered", "tab:purple")}
 _HEADLINE = {
     "households": "Households on the address list",
     "members": "Registered members",
@@ -285,3 +314,97 @@ def crime_change_by_ward(engine: Engine) -> pd.DataFrame:
     latest.insert(1, "ward", latest["area_code"].map(ward_names(engine)))
     columns = ["area_code", "ward", "wave", "previous_wave", "records", "previous_records", "p_adjusted", "significant", "sentence"]
     return latest[columns].sort_values("records", ascending=False).reset_index(drop=True)
+
+
+# --- door-knocking setups -------------------------------------------------------
+
+
+def setup_progress_table(engine: Engine, caller: User, ward: str, audience: Audience = Audience.INTERNAL) -> pd.DataFrame:
+    """The door-knocking setups touching the ward (active and archived) with the ward's figures and plan as
+    their progress shows them (lpt.setups.progress.ward_setups, to today): ``setup_id``, ``name``,
+    ``status``, ``days``, the counts of lpt.setups.progress.MEASURES, ``planned`` (households by now) and
+    ``plan`` (the sentence). Public reports: none (an empty frame; :func:`setup_progress_note` says why)."""
+    columns = ["setup_id", "name", "status", "days", *MEASURES, "planned", "plan"]
+    if audience is Audience.PUBLIC:
+        return pd.DataFrame(columns=columns)
+    table = ward_setups(engine, caller, ward, purpose=_PURPOSE)
+    days = [_days(start, end) for start, end in zip(table["starts_on"], table["ends_on"])]
+    planned = table["planned"].astype(object).where(table["plan_status"] != "no end date", "no end date")
+    return _shown(table.assign(days=days, planned=planned)[columns])
+
+
+def setup_progress_note(audience: Audience) -> str:
+    """What the ward report says where :func:`setup_progress_table` is empty."""
+    if audience is Audience.PUBLIC:
+        return "Door-knocking figures are for police use and are not published."
+    return "No door-knocking setup covers this ward."
+
+
+def setup_heading(found: SetupProgress) -> str:
+    """The setup report's opening lines (Markdown): name, area and criteria, days, status, the plan."""
+    setup, plan = found.setup, found.plan
+    status = setup.status + (f" on {local_day(setup.archived_at)}" if setup.archived_at else "")
+    return (f"**{setup.spec.name}** (setup {setup.setup_id}, {setup.kind.replace('_', ' ')}): "
+            f"{setup.spec.describe()}. {_days(setup.spec.starts_on, setup.spec.ends_on)}; {status}. "
+            f"Figures to {plan.as_of}, disclosure-controlled: \"{HIDDEN}\" marks a hidden figure.\n\n"
+            f"{plan.sentence}")
+
+
+def setup_totals_table(found: SetupProgress) -> pd.DataFrame:
+    """The setup's totals (``figure``, ``value``) and the households planned by the last day counted."""
+    totals = found.by_ward.iloc[-1]
+    rows = {label: totals[measure] for measure, label in _MEASURE_LABELS.items()}
+    rows[f"Households planned by {found.plan.as_of}"] = found.plan.planned if found.setup.spec.ends_on else "no end date"
+    return _shown(pd.DataFrame({"value": pd.Series(rows, dtype=object)}).rename_axis("figure"))
+
+
+def setup_progress_figure(found: SetupProgress) -> Figure:
+    """Running totals of households visited and spoken to and residents registered at the end of each
+    week, against the plan: a straight line from none before the first day to every targeted household
+    on the last (none without an end date, or with the targeted households hidden). Weeks whose figures
+    are hidden are left out of the lines."""
+    figure = Figure(figsize=(8, 3.5))
+    ax = figure.subplots()
+    weeks = found.over_time
+    for column, (label, colour) in _CURVES.items():
+        shown = weeks[weeks[column].notna()]
+        ax.plot(shown["up_to"], shown[column].astype(float), marker="o", color=colour, label=label)
+    spec, targeted = found.setup.spec, found.plan.targeted
+    if spec.ends_on is not None and targeted is not None:
+        ax.plot([spec.starts_on - timedelta(days=1), spec.ends_on], [0, targeted], linestyle="--", color="grey",
+                label="plan: targeted households visited")
+    ax.set_title(f"{spec.name}: progress by week against the plan")
+    ax.set_ylabel("running total")
+    ax.legend(loc="best", fontsize="small")
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return figure
+
+
+def setup_ward_table(engine: Engine, found: SetupProgress) -> pd.DataFrame:
+    """The setup's figures per ward, named, with the ``Total`` row."""
+    table = found.by_ward
+    named = table.assign(ward=table["ward_code"].map(ward_names(engine)).fillna(table["ward_code"]))
+    return _shown(named[["ward", "ward_code", *MEASURES]])
+
+
+def setup_street_table(found: SetupProgress, top: int = 30) -> pd.DataFrame:
+    """The ``top`` streets by households targeted (hidden counts last), with their figures."""
+    streets = found.by_street.iloc[:-1].sort_values(["targeted", "street"], ascending=[False, True], na_position="last")
+    return _shown(streets.head(top)[["street", "lsoa21_code", "ward_code", *MEASURES]].reset_index(drop=True))
+
+
+def setup_officer_table(found: SetupProgress) -> pd.DataFrame:
+    """Calls, calls where a resident spoke, registrations and surveys per officer who called (named)."""
+    table = found.by_officer
+    named = table.assign(officer=table["officer_name"].fillna(table["officer_id"]))
+    return _shown(named[["officer", "visits", "spoken_to", "registered", "survey_responses"]])
+
+
+def setup_group_table(found: SetupProgress) -> pd.DataFrame:
+    """Residents registered on the doorstep and doorstep surveys by ethnic group and by age band."""
+    return _shown(found.by_group)
+
+
+def _days(starts_on, ends_on) -> str:
+    return f"{starts_on} to {ends_on}" if ends_on is not None and pd.notna(ends_on) else f"from {starts_on}, no end date"

@@ -1,4 +1,4 @@
-"""The two reports by name: which notebook, which parameters, which file in the reports folder.
+"""The reports by name: which notebook, which parameters, which file in the reports folder.
 
 The CLI and (later) the parallel ``lpt report all`` call these, so a report's file name and
 parameters are decided once.
@@ -13,7 +13,7 @@ from lpt import settings
 from lpt.disclosure import Audience
 from lpt.reports.render import notebook_path, render
 
-__all__ = ["force_report", "ward_report", "ward_report_title"]
+__all__ = ["force_report", "setup_report", "ward_report", "ward_report_title"]
 
 
 def ward_report_title(ward: str, audience: Audience | str, end: str | None = None) -> str:
@@ -41,3 +41,12 @@ def force_report(db_url: str, user: str, *, end: str | None = None, reports_dir:
     name = "force" + (f"-{end}" if end else "") + ".html"
     title = "Force overview" + (f", to {end}" if end else "")
     return render(notebook_path("force_overview"), {"db_url": db_url, "user": user, "end": end}, folder / name, title=title)
+
+
+def setup_report(db_url: str, user: str, setup_id: int, reports_dir: Path | None = None) -> Path:
+    """Render ``notebooks/setup_report.ipynb`` for a door-knocking setup (active or archived) to
+    ``setup-ID.html`` (internal audience; ``lpt setups archive`` writes the final one)."""
+    folder = Path(reports_dir or settings.reports_dir())
+    parameters = {"db_url": db_url, "user": user, "setup_id": int(setup_id)}
+    return render(notebook_path("setup_report"), parameters, folder / f"setup-{int(setup_id)}.html",
+                  title=f"Setup report {int(setup_id)}")

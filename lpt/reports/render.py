@@ -25,7 +25,7 @@ from lpt.errors import LPTError
 __all__ = ["MANIFEST", "NOTEBOOKS", "notebook_path", "record_reports", "render", "write_index"]
 
 NOTEBOOKS = settings.PROJECT_ROOT / "notebooks"
-"""Folder of the report notebooks (``ward_report.ipynb``, ``force_overview.ipynb``)."""
+"""Folder of the report notebooks (``ward_report.ipynb``, ``force_overview.ipynb``, ``setup_report.ipynb``)."""
 
 MANIFEST = "reports.json"
 """The reports folder's list of reports (file, title, date written), read by :func:`write_index`."""

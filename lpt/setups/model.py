@@ -53,11 +53,13 @@ __all__ = [
     "every_door_id",
     "every_door_setup",
     "load_setup",
+    "load_setups",
     "local_day",
     "refuse",
     "setups_of",
     "update_setup",
     "utc",
+    "wards_within",
 ]
 
 #: The time zone of "the day" and of the 18:00 rule.
@@ -70,8 +72,9 @@ SPOKE = ("spoke_registered", "spoke_not_registered")
 #: Name of the force-wide setup.
 EVERY_DOOR = "Every door"
 _MANAGE = "manage_setups"
-#: Actions that may list setups: managers, and officers working the doorstep.
-_LISTERS = (_MANAGE, "address_status")
+#: Actions that may list setups: managers, officers working the doorstep, and whoever reads their counts
+#: (analysts' and evaluators' reports; setups hold no personal data).
+_LISTERS = (_MANAGE, "address_status", "area_counts")
 
 
 @dataclass(frozen=True)
@@ -345,18 +348,13 @@ def setups_of(engine: Engine, caller: User, *, include_archived: bool = False, p
     Columns: ``setup_id``, ``name``, ``kind`` (targeted, every_door), ``team_id``, ``owner``, ``status``,
     ``starts_on``, ``ends_on``, ``revisit``, ``wards`` (tuple of ward codes; None: force-wide),
     ``description`` (one line), ``spec`` (the :class:`SetupSpec`), ``created_at``, ``archived_at``.
-    Action ``manage_setups`` or, for officers, ``address_status``.
+    Action ``manage_setups``, for officers ``address_status``, for analysts and evaluators ``area_counts``.
     """
     granted = authorize(engine, caller, action_for(caller, _LISTERS), purpose=purpose)
-    query = select(setups).order_by(setups.c.created_at.desc(), setups.c.id.desc())
-    if not include_archived:
-        query = query.where(setups.c.status == "active")
-    with engine.connect() as connection:
-        stored = [_setup(row) for row in connection.execute(query)]
     rows = []
-    for setup in stored:
+    for setup in load_setups(engine):
         wards = setup.spec.area.wards_of(engine)
-        if wards is None or granted.wards is None or wards & granted.wards:
+        if (include_archived or setup.active) and wards_within(wards, granted.wards) != frozenset():
             spec = setup.spec
             rows.append({
                 "setup_id": setup.setup_id, "name": spec.name, "kind": setup.kind, "team_id": spec.team_id,
@@ -384,16 +382,32 @@ def load_setup(engine: Engine | Connection, setup_id: int) -> Setup:
     return _setup(row)
 
 
+def load_setups(engine: Engine, *, team_id: str | None = None) -> list[Setup]:
+    """Every stored setup, active and archived (of ``team_id`` if given), newest first; no access check
+    (setups hold no personal data: their lists, visits and counts check their reader)."""
+    query = select(setups).order_by(setups.c.created_at.desc(), setups.c.id.desc())
+    if team_id is not None:
+        query = query.where(setups.c.team_id == team_id)
+    with engine.connect() as connection:
+        return [_setup(row) for row in connection.execute(query)]
+
+
 def authorize_setup(engine: Engine, caller: User, setup: Setup, action: str, *, purpose: str) -> frozenset[str] | None:
     """Authorize ``action`` for the caller's areas and return the wards of the setup they may touch
     (None: every ward). PermissionDenied (audited) when the setup lies wholly outside their areas."""
     granted = authorize(engine, caller, action, purpose=purpose)
-    wards = setup.spec.area.wards_of(engine)
-    if wards is None or granted.wards is None:
-        return granted.wards if wards is None else wards
-    if not wards & granted.wards:
+    wards = wards_within(setup.spec.area.wards_of(engine), granted.wards)
+    if wards == frozenset():
         refuse(engine, caller, action, purpose, f"setup {setup.setup_id}", "it lies outside the areas the user covers")
-    return wards & granted.wards
+    return wards
+
+
+def wards_within(wards: frozenset[str] | None, allowed: frozenset[str] | None) -> frozenset[str] | None:
+    """The wards of a setup (``wards``; None: force-wide) that a caller allowed ``allowed`` (None: every
+    ward) may touch: None for every ward, an empty set for none."""
+    if wards is None or allowed is None:
+        return allowed if wards is None else wards
+    return wards & allowed
 
 
 def authorize_manager(engine: Engine, caller: User, spec: SetupSpec, purpose: str) -> None:

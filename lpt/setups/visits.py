@@ -1,4 +1,4 @@
-"""Doorstep visits: recorded by many officers at once, shown to colleagues, counted for supervisors.
+"""Doorstep visits: recorded by many officers at once and shown to colleagues (counted in lpt.setups.progress).
 
 Recording a visit only inserts (a ``setup_visits`` row and, with the resident's consent, a member and
 the community batch it belongs to): nothing is read and written back, so officers recording at the
@@ -9,8 +9,7 @@ the officer's wards) read in their own connection, so SQLite's single writer is 
 inserts.
 
 Every function goes through the guard: recording and colleagues' recent calls are ``address_status``
-(officers' doorstep work, audited); progress and the every-door map are counts (``team_progress`` for
-supervisors, ``area_counts`` otherwise) and pass through internal disclosure control.
+(officers' doorstep work, audited).
 """
 
 from __future__ import annotations
@@ -18,69 +17,39 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from lpt.access.guard import User, record_access
-from lpt.disclosure import Audience, disclose
 from lpt.errors import LPTError
 from lpt.ingest.community import KINDS
 from lpt.ingest.fields import first_problem
 from lpt.ingest.report import FileReport
 from lpt.setups.model import (
-    LONDON,
     OUTCOMES,
     SPOKE,
     Setup,
-    action_for,
     authorize_setup,
-    every_door_id,
     load_setup,
     local_day,
     refuse,
     utc,
 )
-from lpt.setups.selection import area_query, read_in_area, selected_households
+from lpt.setups.selection import area_query, read_in_area
 from lpt.store.frames import read_query
 from lpt.store.schema import community_batches, households, members, postcode_links, ref_postcodes, setup_visits, users
 from lpt.vocab import QUESTIONS, TOPICS
 
-__all__ = [
-    "CONSENT_FIELDS",
-    "SetupProgress",
-    "progress",
-    "recent_visits",
-    "record_visit",
-    "visited_share_by_ward",
-]
+__all__ = ["CONSENT_FIELDS", "recent_visits", "record_visit"]
 
 #: What a resident may give when they consent to register: names and an e-mail address or phone number
 #: (required), the optional demographics of members.csv (docs/DATA_SCHEMA.md) and ``groups`` (a list).
 CONSENT_FIELDS = ("first_name", "last_name", "email", "phone", "age_band", "sex", "ethnic_group", "religion",
                   "first_language", "groups")
-_COUNTS = ("team_progress", "area_counts")
 _MEMBER = KINDS["members"]
 _MAX_CONCERN = 2000
-
-
-@dataclass(frozen=True)
-class SetupProgress:
-    """A setup's progress, counts through internal disclosure control (<NA> where hidden), each table
-    ending with a ``Total`` row.
-
-    ``by_ward``: ``ward_code``, ``targeted`` (households it selects, registered ones left out unless it
-    revisits them, registration as of the day before it started), ``visited`` and ``spoken_to``
-    (households called at; where a resident spoke to the officer), ``registered`` (members registered
-    on the doorstep), ``survey_responses`` (doorstep surveys).
-    ``by_officer``: ``officer_id``, ``officer_name``, ``visits`` (calls made), ``spoken_to`` (calls where
-    a resident spoke), ``registered``, ``survey_responses``.
-    """
-
-    by_ward: pd.DataFrame
-    by_officer: pd.DataFrame
 
 
 def record_visit(
@@ -163,61 +132,6 @@ def recent_visits(
     record_access(engine, caller.user_id, "address_status", purpose, None, len(frame), "allowed",
                   f"setup {setup.setup_id} recent visits")
     return frame
-
-
-def progress(engine: Engine, caller: User, setup_id: int, *, purpose: str) -> SetupProgress:
-    """How far a setup has got in the caller's wards, per ward and per officer (:class:`SetupProgress`)."""
-    setup = load_setup(engine, setup_id)
-    action = action_for(caller, _COUNTS)
-    wards = authorize_setup(engine, caller, setup, action, purpose=purpose)
-    before = setup.spec.starts_on - timedelta(days=1)
-    targeted = selected_households(engine, caller, setup.spec, wards, before, purpose=purpose)
-    if not setup.spec.revisit:
-        targeted = targeted[~targeted["registered"]]
-    calls = _calls(engine, wards, setup_visits.c.setup_id == setup.setup_id)
-    spoke = calls[calls["outcome"].isin(SPOKE)]
-    by_ward = _disclosed({
-        "targeted": targeted.groupby("ward_code").size(),
-        "visited": calls.groupby("ward_code")["address_id"].nunique(),
-        "spoken_to": spoke.groupby("ward_code")["address_id"].nunique(),
-        **_outputs(calls, "ward_code"),
-    }, "ward_code")
-    by_officer = _disclosed({
-        "visits": calls.groupby("officer_id").size(),
-        "spoken_to": spoke.groupby("officer_id").size(),
-        **_outputs(calls, "officer_id"),
-    }, "officer_id")
-    names = dict(read_query(engine, select(users.c.user_id, users.c.name)).itertuples(index=False))
-    by_officer.insert(1, "officer_name", by_officer["officer_id"].map(names))
-    record_access(engine, caller.user_id, action, purpose, None, len(calls), "allowed", f"setup {setup.setup_id} progress")
-    return SetupProgress(by_ward, by_officer)
-
-
-def visited_share_by_ward(engine: Engine, caller: User, *, purpose: str) -> pd.DataFrame:
-    """The every-door campaign per ward of the caller's areas, for a map: ``ward_code``, ``households``
-    (the address register), ``visited`` (households called at in any setup since the campaign began:
-    a knock is a knock; through internal disclosure control, <NA> where hidden) and ``share_pct``
-    (visited per 100 households, where shown); a ``Total`` row last."""
-    setup_id = every_door_id(engine)
-    if setup_id is None:
-        raise LPTError("there is no every-door setup yet: an admin starts it (lpt.setups.every_door_setup)")
-    setup = load_setup(engine, setup_id)
-    action = action_for(caller, _COUNTS)
-    wards = authorize_setup(engine, caller, setup, action, purpose=purpose)
-    register = select(postcode_links.c.ward_code, func.count().label("households")).join(
-        households, households.c.postcode == postcode_links.c.postcode
-    ).where(postcode_links.c.ward_code.is_not(None)).group_by(postcode_links.c.ward_code)
-    if wards is not None:
-        register = register.where(postcode_links.c.ward_code.in_(sorted(wards)))
-    counts = read_query(engine, register).set_index("ward_code")["households"].astype("int64")
-    began = datetime.combine(setup.spec.starts_on, datetime.min.time(), tzinfo=LONDON)
-    calls = _calls(engine, wards, setup_visits.c.visited_at >= utc(began))
-    visited = disclose(calls.groupby("ward_code")["address_id"].nunique().reindex(counts.index, fill_value=0),
-                       Audience.INTERNAL).values
-    table = pd.DataFrame({"households": pd.concat([counts, pd.Series({"Total": counts.sum()})]), "visited": visited})
-    table["share_pct"] = (100 * table["visited"].astype("Float64") / table["households"]).round(1)
-    record_access(engine, caller.user_id, action, purpose, None, len(calls), "allowed", "every door: visited share")
-    return table.rename_axis("ward_code").reset_index()
 
 
 # --- internals ------------------------------------------------------------------
@@ -306,32 +220,3 @@ def _register(connection: Connection, row: dict[str, str], at: datetime) -> str:
     values = {field.name: field.values(text[field.name]).iloc[0] for field in _MEMBER.fields}
     connection.execute(insert(members).values(**values, batch_id=batch_id, row_hash=row_hash))
     return row["member_id"]
-
-
-def _calls(engine: Engine, wards: frozenset[str] | None, where) -> pd.DataFrame:
-    """Setup calls matching ``where`` at households in ``wards``: address, ward, officer, outcome,
-    whether surveyed, member registered."""
-    query = (
-        select(setup_visits.c.address_id, postcode_links.c.ward_code, setup_visits.c.officer_id, setup_visits.c.outcome,
-               setup_visits.c.survey.is_not(None).label("surveyed"), setup_visits.c.member_id)
-        .join(households, households.c.address_id == setup_visits.c.address_id)
-        .join(postcode_links, postcode_links.c.postcode == households.c.postcode)
-        .where(where)
-    )
-    if wards is not None:
-        query = query.where(postcode_links.c.ward_code.in_(sorted(wards)))
-    calls = read_query(engine, query)
-    return calls.assign(surveyed=calls["surveyed"].astype(bool))
-
-
-def _outputs(calls: pd.DataFrame, by: str) -> dict[str, pd.Series]:
-    return {"registered": calls[calls["member_id"].notna()].groupby(by).size(),
-            "survey_responses": calls[calls["surveyed"]].groupby(by).size()}
-
-
-def _disclosed(counts: dict[str, pd.Series], by: str) -> pd.DataFrame:
-    """Each count column over the union of their rows (0 where absent), through internal disclosure control
-    column by column (its ``Total`` row added)."""
-    table = pd.DataFrame(counts).fillna(0).astype("int64").sort_index()
-    shown = {name: disclose(table[name], Audience.INTERNAL).values for name in table.columns}
-    return pd.DataFrame(shown).rename_axis(by).reset_index()

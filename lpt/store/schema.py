@@ -64,6 +64,7 @@ __all__ = [
     "insight_responses",
     "insight_refreshes",
     "actions",
+    "action_comments",
     "shared_priorities",
     "messages",
     "deliveries",
@@ -566,7 +567,10 @@ insight_refreshes = Table(
 #: says what was done, ``done_on`` when). ``rule_id`` is the rule of
 #: lpt/priorities/actions.toml that proposed it; ``reasons`` the scorer's reasons
 #: behind it (JSON list of {kind, text, strength, figures}); ``who`` the role or
-#: team that should act. The done ones are "what police did" in feedback.
+#: team that should act. The done ones are "what police did" in feedback. A done
+#: action's ``updated_by`` is who marked it done (nothing changes it after that);
+#: a supervisor then signs it off once (``signed_off_by``, a user ID, never the
+#: one who marked it done; ``signed_off_at`` in UTC; ``sign_off_note``, optional).
 actions = Table(
     "actions",
     metadata,
@@ -585,7 +589,23 @@ actions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(40), nullable=False),  # user ID of the last change
+    Column("signed_off_by", String(40), nullable=True),  # user ID of the supervisor who signed it off
+    Column("signed_off_at", DateTime(timezone=True), nullable=True),
+    Column("sign_off_note", Text, nullable=True),
     Index("ix_actions_ward_status", "ward_code", "status"),
+)
+
+#: Comments on an action, insert-only (a thread per action, read oldest first): who wrote it
+#: (``user_id``), when (``at``, UTC) and the ``text``.
+action_comments = Table(
+    "action_comments",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("action_id", ID, ForeignKey("actions.id"), nullable=False),
+    Column("user_id", String(40), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_action_comments_action_at", "action_id", "at"),
 )
 
 
