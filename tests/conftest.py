@@ -40,12 +40,64 @@ def database_url(request, folder) -> str:
     return create_database(request.getfixturevalue("postgres_server"), f"t_{uuid.uuid4().hex[:16]}")
 
 
-@pytest.fixture
-def populated(store, tmp_path):
-    """The messaging tests' store (tests/messaging_files.py) on SQLite and on PostgreSQL: (engine, users by ID)."""
-    from tests.messaging_files import populate
+@pytest.fixture(scope="session")
+def _templates() -> dict[tuple[str, str], str]:
+    """URLs of populated stores built once per session: (name, database kind) -> URL (see :func:`_copy_of`)."""
+    return {}
 
-    return store, populate(store, tmp_path)
+
+def _copy_of(request, name: str, kind: str, folder) -> str:
+    """A new database holding a copy of the test store ``name`` (``tests/<name>_files.py``'s ``populate``) on
+    ``kind``: built once per session, then copied per test, which saves its imports, links and users (about
+    a second) in every test that changes it."""
+    import importlib
+    import sqlite3
+    from contextlib import closing
+
+    templates = request.getfixturevalue("_templates")
+    if (name, kind) not in templates:
+        made = request.getfixturevalue("tmp_path_factory").mktemp(f"{name}-{kind}")
+        url = f"sqlite:///{made / 'lpt.sqlite'}" if kind == "sqlite" else create_database(
+            request.getfixturevalue("postgres_server"), f"t_{uuid.uuid4().hex[:16]}")
+        engine = open_store(url)
+        importlib.import_module(f"tests.{name}_files").populate(engine, made)
+        engine.dispose()  # a PostgreSQL template takes no connections while it is copied
+        templates[name, kind] = url
+    template = templates[name, kind]
+    if kind == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        return create_database(server, f"t_{uuid.uuid4().hex[:16]}", template=template.rsplit("/", 1)[1])
+    path = folder / "lpt.sqlite"
+    with closing(sqlite3.connect(template.removeprefix("sqlite:///"))) as source, closing(sqlite3.connect(path)) as target:
+        source.backup(target)  # SQLite's backup API (never a file copy: sqlite.org/howtocorrupt.html 2.2)
+    return f"sqlite:///{path}"
+
+
+def _opened_copy(request, name: str, kind: str, folder):
+    """(engine, users by ID) of a fresh copy of the test store ``name`` on ``kind``, disposed after the test."""
+    import importlib
+
+    engine = open_store(_copy_of(request, name, kind, folder))
+    request.addfinalizer(engine.dispose)
+    return engine, importlib.import_module(f"tests.{name}_files").users_of(engine)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def doorstep(request, tmp_path):
+    """The setups tests' store (tests/setups_files.py) on SQLite and on PostgreSQL: (engine, users by ID)."""
+    return _opened_copy(request, "setups", request.param, tmp_path)
+
+
+@pytest.fixture
+def doorstep_sqlite(request, tmp_path):
+    """The setups tests' store on SQLite only (for app and command-line tests): (engine, users by ID)."""
+    return _opened_copy(request, "setups", "sqlite", tmp_path)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def populated(request, tmp_path):
+    """The messaging tests' store (tests/messaging_files.py) on SQLite and on PostgreSQL: (engine, users by ID)."""
+    return _opened_copy(request, "messaging", request.param, tmp_path)
 
 
 @pytest.fixture

@@ -98,6 +98,11 @@ def populate(engine, folder) -> dict:
     add_team(engine, admin, "north-team", "North team")
     for user_id, (role, areas, team) in USERS.items():
         add_user(engine, admin, user_id, name=user_id, role=role, areas=areas, team_id=team)
+    return users_of(engine)
+
+
+def users_of(engine) -> dict:
+    """The users of a populated store by ID (and 'admin')."""
     return {user_id: get_user(engine, user_id) for user_id in ["admin", *USERS]}
 
 

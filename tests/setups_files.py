@@ -122,6 +122,11 @@ def populate(engine, folder) -> dict:
     add_team(engine, admin, "south-team", "South team")
     for user_id, (role, areas, team) in USERS.items():
         add_user(engine, admin, user_id, name=f"Name of {user_id}", role=role, areas=areas, team_id=team)
+    return users_of(engine)
+
+
+def users_of(engine) -> dict:
+    """The users of a populated store by ID (and 'admin')."""
     return {user_id: get_user(engine, user_id) for user_id in ["admin", *USERS]}
 
 

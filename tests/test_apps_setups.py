@@ -13,15 +13,13 @@ from shapely import wkt
 from lpt.apps.setups import SetupsApp
 from lpt.setups.model import load_setup, setups_of
 from lpt.setups.visits import record_visit
-from lpt.store import open_store
-from tests.setups_files import HIGH, MILL, MILL_SQUARE, NORTH, ON, PURPOSE, populate
+from tests.setups_files import HIGH, MILL, MILL_SQUARE, NORTH, ON, PURPOSE
 
 
 @pytest.fixture
-def doorstep(tmp_path):
-    engine = open_store(f"sqlite:///{tmp_path / 'lpt.sqlite'}")
-    yield engine, populate(engine, tmp_path)
-    engine.dispose()
+def doorstep(doorstep_sqlite):
+    """The setups store on SQLite (the apps are tested on one database; lpt.setups on both)."""
+    return doorstep_sqlite
 
 
 def _app(doorstep, user: str = "sgt-north") -> SetupsApp:
@@ -95,8 +93,10 @@ def test_what_is_missing_or_wrong_is_said_in_words(doorstep):
     assert app.create() is None and "choose at least one ward" in app.status.value
 
 
-def test_progress_and_archiving_in_the_setups_tab(doorstep):
+def test_progress_and_archiving_in_the_setups_tab(doorstep, tmp_path, monkeypatch):
     engine, users = doorstep
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("LPT_REPORTS_DIR", str(reports))
     app = _app(doorstep)
     app.name.value = "North"
     app.ward_choice.value = (NORTH,)
@@ -110,6 +110,8 @@ def test_progress_and_archiving_in_the_setups_tab(doorstep):
     app.confirm.value = True
     app.archive()
     assert f"Setup {setup_id} archived" in app.status.value and not load_setup(engine, setup_id).active
+    assert f"final report is setup-{setup_id}.html" in app.status.value
+    assert "North" in (reports / f"setup-{setup_id}.html").read_text()  # kept after the archive
     assert app.setup_choice.options == ()
     app.show_archived.value = True
     assert app.setup_choice.options == (("North (archived)", setup_id),)

@@ -16,19 +16,17 @@ from lpt.priorities.lifecycle import accept, complete, propose
 from lpt.priorities.sharing import share_with_team
 from lpt.setups.model import SetupArea, SetupSpec, create_setup
 from lpt.setups.visits import record_visit
-from lpt.store import open_store
-from tests.setups_files import ENDS, MILL, NORTH, ON, PURPOSE, STARTS, populate
+from tests.setups_files import ENDS, MILL, NORTH, ON, PURPOSE, STARTS
 
 LATER = ON + timedelta(days=7)
 MILL_LANE = {"ward_code": NORTH, "lsoa21_code": "E01000001", "street_name": "Mill Lane"}
 
 
 @pytest.fixture
-def supervised(tmp_path):
+def supervised(doorstep_sqlite):
     """The setups store with a North setup (6 doors called at by pc1 and pc2), two actions done on Mill
     Lane (one by pc1, one by the sergeant), one proposed, and Mill Lane shared by pc1."""
-    engine = open_store(f"sqlite:///{tmp_path / 'lpt.sqlite'}")
-    users = populate(engine, tmp_path)
+    engine, users = doorstep_sqlite
     setup_id = create_setup(engine, users["sgt-north"], SetupSpec("North doors", SetupArea(wards=(NORTH,)), STARTS, ENDS),
                             purpose=PURPOSE)
     for i, door in enumerate(MILL[:6]):
@@ -41,8 +39,7 @@ def supervised(tmp_path):
         accept(engine, users[by], action_id, purpose=PURPOSE)
         complete(engine, users[by], action_id, note=f"Patrols done by {by}", purpose=PURPOSE)
     share_with_team(engine, users["pc1"], [MILL_LANE], note="Drug dealing reported", purpose=PURPOSE)
-    yield engine, users, setup_id, ids
-    engine.dispose()
+    return engine, users, setup_id, ids
 
 
 def _app(supervised, user: str = "sgt-north") -> SupervisorApp:

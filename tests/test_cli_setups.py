@@ -17,22 +17,18 @@ from lpt.setups.model import Criteria, SetupArea, SetupSpec, setups_of, update_s
 from lpt.setups.selection import priority_addresses
 from lpt.setups.visits import record_visit
 from lpt.setups.walklist import REMINDER
-from lpt.store import open_store
-from tests.setups_files import MILL_SQUARE, NORTH, ON, PURPOSE, SOUTH, populate
+from tests.setups_files import MILL_SQUARE, NORTH, ON, PURPOSE, SOUTH
 
 NORTH_SETUP = ["setups", "create", "--name", "North doors", "--ward", NORTH, "--starts", "2025-06-01", "--ends",
                "2025-06-30"]
 
 
 @pytest.fixture
-def doorstep(tmp_path, monkeypatch):
+def doorstep(doorstep_sqlite, monkeypatch):
     """(engine, URL, users by ID) of a populated SQLite store."""
     monkeypatch.delenv("LPT_USER", raising=False)
-    url = f"sqlite:///{tmp_path / 'lpt.sqlite'}"
-    engine = open_store(url)
-    users = populate(engine, tmp_path)
-    yield engine, url, users
-    engine.dispose()
+    engine, users = doorstep_sqlite
+    return engine, engine.url.render_as_string(hide_password=False), users
 
 
 def _run(capsys, url: str, user: str, *args: str) -> tuple[int, str, str]:

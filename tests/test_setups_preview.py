@@ -12,12 +12,7 @@ from lpt.errors import LPTError
 from lpt.setups.model import Criteria, SetupArea, SetupSpec, create_setup
 from lpt.setups.preview import preview_setup
 from lpt.setups.selection import priority_addresses
-from tests.setups_files import ENDS, MILL_SQUARE, NORTH, ON, PURPOSE, SOUTH, STARTS, populate
-
-
-@pytest.fixture
-def doorstep(store, tmp_path):
-    return store, populate(store, tmp_path)
+from tests.setups_files import ENDS, MILL_SQUARE, NORTH, ON, PURPOSE, SOUTH, STARTS
 
 
 def _spec(**changes) -> SetupSpec:

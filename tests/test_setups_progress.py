@@ -67,9 +67,9 @@ MILL_CALLS = [("pc1", "Mill revisit", door, outcome, 4, None, None, outcome == S
 
 
 @pytest.fixture
-def campaign(store, tmp_path):
+def campaign(doorstep):
     """(engine, users, setup IDs by name) with the module docstring's calls recorded."""
-    users = populate(store, tmp_path)
+    store, users = doorstep
     ids = {
         "Both": create_setup(store, users["admin"], SetupSpec(
             "Both", SetupArea(wards=(NORTH, SOUTH)), date(2025, 6, 2), date(2025, 6, 29), team_id="north-team"),
@@ -305,8 +305,8 @@ def _small_campaign(engine, users, setup_id: int) -> None:
                      if outcome == SR else None, purpose=PURPOSE)
 
 
-def test_a_total_another_table_would_give_away_is_hidden_in_every_table(doorstep_store):
-    engine, users = doorstep_store
+def test_a_total_another_table_would_give_away_is_hidden_in_every_table(doorstep):
+    engine, users = doorstep
     setup_id = _north(engine, users)
     _small_campaign(engine, users, setup_id)
     found = progress(engine, users["sgt-north"], setup_id, purpose=PURPOSE)
@@ -327,8 +327,8 @@ def test_a_total_another_table_would_give_away_is_hidden_in_every_table(doorstep
     assert (found.plan.as_of, found.plan.planned, found.plan.status) == (ENDS, 19, "behind")  # over: to its last day
 
 
-def test_progress_is_for_supervisors_and_counts_only_their_wards(doorstep_store):
-    engine, users = doorstep_store
+def test_progress_is_for_supervisors_and_counts_only_their_wards(doorstep):
+    engine, users = doorstep
     setup_id = create_setup(engine, users["sgt-district"], SetupSpec("Both", SetupArea(wards=(NORTH, SOUTH)), STARTS, ENDS),
                             purpose=PURPOSE)
     _small_campaign(engine, users, setup_id)
@@ -346,8 +346,8 @@ def test_progress_is_for_supervisors_and_counts_only_their_wards(doorstep_store)
         progress(engine, users["admin"], setup_id, purpose=PURPOSE)
 
 
-def test_every_door_share_of_households_visited_per_ward(doorstep_store):
-    engine, users = doorstep_store
+def test_every_door_share_of_households_visited_per_ward(doorstep):
+    engine, users = doorstep
     with pytest.raises(LPTError, match="no every-door setup"):
         visited_share_by_ward(engine, users["sgt-district"], purpose=PURPOSE)
     door = every_door_setup(engine, users["admin"], purpose=PURPOSE, starts_on=STARTS)
@@ -368,5 +368,5 @@ def test_every_door_share_of_households_visited_per_ward(doorstep_store):
 
 
 @pytest.fixture
-def doorstep_store(store, tmp_path):
+def doorstep(store, tmp_path):
     return store, populate(store, tmp_path)

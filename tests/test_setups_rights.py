@@ -9,7 +9,6 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
-import pytest
 from sqlalchemy import select
 
 from lpt.access import rights
@@ -18,17 +17,12 @@ from lpt.setups.progress import progress
 from lpt.setups.visits import record_visit
 from lpt.store.frames import read_query
 from lpt.store.schema import members, setup_visits
-from tests.setups_files import ENDS, NORTH, ON, PURPOSE, STARTS, populate
+from tests.setups_files import ENDS, NORTH, ON, PURPOSE, STARTS
 
 #: Doors where pc3 registers a resident each (with the ethnic group and age band they give), the first (CR06)
 #: being erased.
 REGISTERING = ["CR06", "CR07", "CR08", "ML09", "ML10"]
 GIVEN = [("White", "25-34"), ("White", "25-34"), ("Asian", "35-44"), ("Asian", "35-44"), ("Black", "45-54")]
-
-
-@pytest.fixture
-def doorstep(store, tmp_path):
-    return store, populate(store, tmp_path)
 
 
 def _setup(engine, users, name: str) -> int:

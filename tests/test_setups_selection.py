@@ -34,14 +34,9 @@ from lpt.setups.selection import (
     priority_addresses,
 )
 from lpt.setups.visits import record_visit
-from tests.setups_files import CHURCH, ENDS, HIGH, MILL, MILL_SQUARE, NORTH, ON, PURPOSE, SOUTH, STARTS, populate
+from tests.setups_files import CHURCH, ENDS, HIGH, MILL, MILL_SQUARE, NORTH, ON, PURPOSE, SOUTH, STARTS
 
 NORTH_DOORS = set(MILL) | set(CHURCH)
-
-
-@pytest.fixture
-def doorstep(store, tmp_path):
-    return store, populate(store, tmp_path)
 
 
 def _setup(engine, users, *, by="sgt-north", wards=(NORTH,), **changes) -> int:

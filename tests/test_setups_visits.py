@@ -21,15 +21,10 @@ from lpt.setups.selection import REGISTERED, priority_addresses
 from lpt.setups.visits import recent_visits, record_visit
 from lpt.store.frames import read_query
 from lpt.store.schema import community_batches, members, setup_visits
-from tests.setups_files import CHURCH, ENDS, MILL, NORTH, ON, PURPOSE, SOUTH, STARTS, populate, record_jobs
+from tests.setups_files import CHURCH, ENDS, MILL, NORTH, ON, PURPOSE, SOUTH, STARTS, record_jobs
 
 CONSENT = {"first_name": "Dee", "last_name": "Doorstep", "email": "dee@example.com", "groups": ["neighbourhood_watch"]}
 OFFICERS = ["pc1", "pc2", "pc3", "pc4"]
-
-
-@pytest.fixture
-def doorstep(store, tmp_path):
-    return store, populate(store, tmp_path)
 
 
 def _north(engine, users, **changes) -> int:

@@ -13,7 +13,7 @@ import pytest
 from lpt.setups.model import SetupArea, SetupSpec, create_setup
 from lpt.setups.selection import priority_addresses
 from lpt.setups.walklist import REMINDER, WALK_COLUMNS, walk_list, walk_list_html, walk_list_pdf
-from tests.setups_files import ENDS, NORTH, ON, PURPOSE, STARTS, populate
+from tests.setups_files import ENDS, NORTH, ON, PURPOSE, STARTS
 
 
 def _doors(streets: dict[str, tuple[float | None, list[str]]]) -> pd.DataFrame:
@@ -67,11 +67,6 @@ def test_the_page_reminds_officers_and_shows_addresses_only():
     assert "Annabel" not in page and "declined" not in page.lower().replace("<th>declined</th>", "")
     assert page.count("<tr>") == 4 + 2  # four doors and two header rows
     assert "4 doors in 2 streets" in page
-
-
-@pytest.fixture
-def doorstep(store, tmp_path):
-    return store, populate(store, tmp_path)
 
 
 def test_a_setups_list_walks_and_prints(doorstep, tmp_path):

@@ -189,8 +189,11 @@ class SetupsApp:
             self.status.value = message(str(exc), "error")
             return
         self.confirm.value = False
-        self.status.value = message(f"Setup {setup_id} archived: it has left every list; its record is kept.", "ok")
+        self.status.value = message(f"Setup {setup_id} archived: it has left every list; its record is kept. "
+                                    "Writing its final report…", "ok")
         self.list_setups()
+        self.status.value = message(f"Setup {setup_id} archived: it has left every list. {self._final_report(setup_id)}",
+                                    "ok")
 
     def every_door(self) -> None:
         """The every-door campaign's share of households visited per ward, on the map and in the table."""
@@ -368,6 +371,16 @@ class SetupsApp:
             target.remove(old)
         self.layers[key] = layer
         target.add(layer)
+
+    def _final_report(self, setup_id: int) -> str:
+        """Write the archived setup's final report (lpt.reports.publish.setup_report); a sentence saying where."""
+        from lpt.reports.publish import setup_report  # papermill: imported when a setup is archived, not at start
+
+        try:
+            path = setup_report(self.engine.url.render_as_string(hide_password=False), self.caller.user_id, setup_id)
+        except LPTError as exc:
+            return f"Its final report was not written ({exc}): run 'lpt report setup {setup_id}'."
+        return f"Its final report is {path.name} in the reports folder."
 
     def _clicked_ward(self, **event: Any) -> None:
         properties = (event.get("feature") or {}).get("properties") or {}

@@ -60,11 +60,12 @@ def temporary_postgres(bindir: Path | None = None) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def create_database(server_url: str, name: str) -> str:
-    """Create database ``name`` on the server and return its URL."""
+def create_database(server_url: str, name: str, *, template: str | None = None) -> str:
+    """Create database ``name`` on the server, as a copy of database ``template`` if given (which nobody
+    may be connected to), and return its URL."""
     engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     engine.dispose()
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
