@@ -23,6 +23,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/build.py
 	$(VENV)/bin/python benchmarks/profile.py
 	$(VENV)/bin/python benchmarks/reports.py
+	$(VENV)/bin/python benchmarks/supervision.py
 
 # The officer guide's screenshots, taken again by the browser tests (docs/OFFICER_GUIDE.md).
 guide: $(STAMP)

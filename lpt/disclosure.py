@@ -407,8 +407,27 @@ def _exposed_among(table: _Table, status: np.ndarray, threshold: int, hidden: li
         a_eq.append(row)
         b_eq.append(rhs)
     bounds = [(0, threshold - 1) if status[c] == _PRI else (threshold, None) for c in hidden]
+    if len(a_eq) == 1:  # one line: each cell's range in closed form, no LP (most groups of a linked table)
+        ranges = _ranges_on_one_line(a_eq[0], b_eq[0], bounds)
+        return [cell for cell, (low, high) in zip(hidden, ranges) if high - low < 1 - _TOLERANCE]
     low = table.values[hidden].astype(float)
     high = low.copy()
+
+    def solve(objective: np.ndarray) -> np.ndarray | None:
+        """One LP over the group; its solution widens the ranges seen (None if unbounded)."""
+        nonlocal low, high
+        result = linprog(objective, A_eq=np.array(a_eq) if a_eq else None, b_eq=np.array(b_eq) if b_eq else None,
+                         bounds=bounds, method="highs")
+        if result.status == 3:  # unbounded: only a maximum can be
+            return None
+        if result.status != 0:  # the true table satisfies every constraint, so this is a bug
+            raise RuntimeError(f"disclosure audit LP failed: {result.message}")
+        low, high = np.minimum(low, result.x), np.maximum(high, result.x)
+        return result.x
+
+    primary = np.array([status[c] == _PRI for c in hidden], dtype=float)
+    for sense in (1.0, -1.0):  # all small cells down, then up: two solutions that settle most cells at once
+        solve(sense * primary)
     exposed = []
     for p, cell in enumerate(hidden):
         for sense in (1.0, -1.0):  # minimise, then maximise
@@ -416,22 +435,33 @@ def _exposed_among(table: _Table, status: np.ndarray, threshold: int, hidden: li
                 break
             objective = np.zeros(len(hidden))
             objective[p] = sense
-            result = linprog(
-                objective,
-                A_eq=np.array(a_eq) if a_eq else None,
-                b_eq=np.array(b_eq) if b_eq else None,
-                bounds=bounds,
-                method="highs",
-            )
-            if result.status == 3:  # unbounded: only the maximum can be
+            if solve(objective) is None:
                 high[p] = math.inf
-            elif result.status == 0:
-                low, high = np.minimum(low, result.x), np.maximum(high, result.x)
-            else:  # the true table satisfies every constraint, so this is a bug
-                raise RuntimeError(f"disclosure audit LP failed: {result.message}")
         if high[p] - low[p] < 1 - _TOLERANCE:
             exposed.append(cell)
     return exposed
+
+
+def _ranges_on_one_line(row: np.ndarray, rhs: float, bounds: list[tuple[float, float | None]]) -> list[tuple[float, float]]:
+    """The range of each cell ``x_p`` over the solutions of ``row · x = rhs`` (coefficients ±1) within
+    ``bounds``: what the LPs of :func:`_exposed_among` would find, as ``x_p = (rhs - sum of the others) /
+    row[p]`` with the others' sum ranging over its box, cut to ``x_p``'s own bounds."""
+    lower = np.array([b[0] for b in bounds], dtype=float)
+    upper = np.array([math.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+    least, most = np.where(row > 0, row * lower, row * upper), np.where(row > 0, row * upper, row * lower)
+    ranges = []
+    for p in range(row.size):
+        others_least, others_most = _sum_but(least, p), _sum_but(most, p)
+        low, high = sorted(((rhs - others_most) / row[p], (rhs - others_least) / row[p]))
+        ranges.append((max(low, lower[p]), min(high, upper[p])))
+    return ranges
+
+
+def _sum_but(values: np.ndarray, p: int) -> float:
+    """The sum of ``values`` but the ``p``-th (infinite if another is; they are all of one sign)."""
+    others = np.delete(values, p)
+    infinite = others[~np.isfinite(others)]
+    return float(infinite[0]) if infinite.size else float(others.sum())
 
 
 # --- checks and small helpers --------------------------------------------------------------

@@ -263,6 +263,13 @@ def test_setups_app_creates_a_setup_from_a_shape_drawn_on_the_map(server, office
         archive_setup(engine, get_user(engine, "admin"), setup_id, purpose="test")
 
 
+def _choose(select, text: str) -> None:
+    """Choose the first option of a Select widget whose label holds ``text`` (Voila writes spaces as \xa0)."""
+    select.locator("option").first.wait_for(timeout=30_000)
+    labels = [label.replace("\xa0", " ") for label in select.locator("option").all_inner_texts()]
+    select.select_option(index=next(i for i, label in enumerate(labels) if text in label))
+
+
 def test_supervisor_app_signs_off_an_action(server, officer_store):
     engine, _ = officer_store
     officer, sergeant = get_user(engine, "pc-central"), get_user(engine, "sgt-central")
@@ -282,14 +289,12 @@ def test_supervisor_app_signs_off_an_action(server, officer_store):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         _open(page, "sgt-central", "supervisor")
         page.locator(".lpt-team-setups").get_by_text("Central door-knocking").wait_for(timeout=30_000)
-        page.locator(".lpt-app select").first.select_option(index=0)
+        _choose(page.locator(".lpt-app select").first, "Central door-knocking")
         page.locator(".lpt-setup-progress").get_by_text("Per officer").wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "supervisor-setups.png"), full_page=True)
         page.locator(".lm-TabBar-tab", has_text="Actions").click()
         actions = page.locator(".lpt-action-list select")
-        actions.locator("option").first.wait_for(timeout=30_000)
-        labels = [text.replace("\xa0", " ") for text in actions.locator("option").all_inner_texts()]
-        actions.select_option(index=next(i for i, text in enumerate(labels) if "Visit the residents" in text))
+        _choose(actions, "Visit the residents")
         page.locator(".lpt-action-detail").get_by_text("Went to the meeting").wait_for(timeout=30_000)
         page.locator(".lpt-app textarea").fill("Thank you: write up the questions for the next newsletter")
         page.get_by_role("button", name="Add comment").click()

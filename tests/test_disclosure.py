@@ -387,3 +387,24 @@ def doorstep_events(draw) -> pd.DataFrame:
 def test_property_linked_breakdowns(events, audience):
     check_linked(events, audience)
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([1.0, -1.0]), st.booleans(), st.integers(0, 12)), min_size=1, max_size=7))
+def test_one_lines_ranges_in_closed_form_are_the_lps(cells):
+    """The audit's shortcut for a group of hidden cells on one line (lpt.disclosure._ranges_on_one_line) gives the
+    ranges linprog finds: small cells within [0, 4], others from 5 up, the line through a true table."""
+    from lpt.disclosure import _ranges_on_one_line
+
+    row = np.array([sign for sign, _, _ in cells])
+    bounds = [(0, 4) if small else (5, None) for _, small, _ in cells]
+    truth = np.array([min(n, 4) if small else 5 + n for _, small, n in cells], dtype=float)
+    rhs = float(row @ truth)
+    for p, (low, high) in enumerate(_ranges_on_one_line(row, rhs, bounds)):
+        found = []
+        for sense in (1.0, -1.0):
+            objective = np.zeros(row.size)
+            objective[p] = sense
+            result = linprog(objective, A_eq=row[None, :], b_eq=[rhs], bounds=bounds, method="highs")
+            found.append(np.inf if result.status == 3 else result.x[p])
+        assert low == pytest.approx(found[0]) and high == pytest.approx(found[1])

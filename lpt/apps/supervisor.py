@@ -34,7 +34,7 @@ from lpt.priorities.lifecycle import actions_of, sign_off
 from lpt.priorities.review import action_summary, comment, comments_of
 from lpt.priorities.sharing import team_shares
 from lpt.reports.content import HIDDEN
-from lpt.setups.progress import progress, team_progress
+from lpt.setups.progress import SetupProgress, team_progress
 from lpt.store.queries import boundaries
 
 __all__ = ["FILTERS", "SupervisorApp", "supervisor_app"]
@@ -68,6 +68,7 @@ class SupervisorApp:
         shapes = boundaries(engine, "ward_boundaries", sorted(covered_wards(engine, caller)))
         self.ward_names = dict(zip(shapes["code"], shapes["name"]))
         self.actions = pd.DataFrame()
+        self.progress: dict[int, SetupProgress] = {}
         self.widget = self._build()
         self.show_setups()
         self.show_actions()
@@ -81,9 +82,11 @@ class SupervisorApp:
             self.setups_table.value = message("You are in no team: ask an admin to add you to yours.")
             return
         team = team_progress(self.engine, self.caller, on=self.clock(), purpose=_PURPOSE)
+        self.progress = team.details  # each setup's progress, shown when chosen without counting again
         listed = team.setups
         self.setup_choice.options = [(f"{row.name} ({row.status})", int(row.setup_id)) for row in listed.itertuples()]
         self.setup_choice.value = None
+        self.show_setup(None)
         shown = listed.assign(**{m: _counts(listed[m]) for m in ("targeted", "visited", "spoken_to", "registered")},
                               ends_on=listed["ends_on"].map(lambda day: "" if pd.isna(day) else str(day)))
         self.setups_table.value = table_html(
@@ -99,7 +102,7 @@ class SupervisorApp:
         if setup_id is None:
             self.setup_detail.value = message("Choose a setup to see its progress against plan.")
             return
-        found = progress(self.engine, self.caller, setup_id, on=self.clock(), purpose=_PURPOSE)
+        found = self.progress[setup_id]
         weeks = found.over_time.set_index("week_starting")[["visited", "spoken_to", "registered", "planned"]]
         weeks = weeks.rename(columns={"spoken_to": "spoken to", "planned": "plan"}).astype("Float64")
         title = "Households week by week (running totals" + (f", last {_WEEKS} weeks)" if len(weeks) > _WEEKS else ")")
@@ -194,7 +197,9 @@ class SupervisorApp:
         self.setup_detail = widgets.HTML(message("Choose a setup to see its progress against plan."))
         self.setup_detail.add_class("lpt-setup-progress")
         self.officers_table = widgets.HTML()
-        return widgets.VBox([self.setups_table, widgets.HTML("<b>Progress of one setup</b>"), self.setup_choice,
+        refresh = widgets.Button(description="Refresh", layout=widgets.Layout(width="auto"))
+        refresh.on_click(lambda _: self.show_setups())
+        return widgets.VBox([refresh, self.setups_table, widgets.HTML("<b>Progress of one setup</b>"), self.setup_choice,
                              self.setup_detail, self.officers_table])
 
     def _actions_tab(self) -> widgets.Widget:

@@ -149,12 +149,14 @@ class TeamProgress:
     ``by_officer``: the team's members and everyone who called for its setups: ``officer_id``,
     ``officer_name``, ``setups`` (how many of them they called for), ``visits``, ``spoken_to``,
     ``registered``, ``survey_responses`` (the sums of their figures in each setup's progress; hidden
-    when one of them is), and a ``Total`` row.
+    when one of them is), and a ``Total`` row. ``details``: each listed setup's own :class:`SetupProgress` by
+    setup ID (worked out anyway for the totals; an app shows one without counting again).
     """
 
     team_id: str
     setups: pd.DataFrame
     by_officer: pd.DataFrame
+    details: dict[int, SetupProgress]
 
 
 def progress(engine: Engine, caller: User, setup_id: int, *, on: date | datetime | None = None,
@@ -183,7 +185,7 @@ def team_progress(engine: Engine, caller: User, team_id: str | None = None, *, o
     with engine.connect() as connection:
         if connection.execute(select(teams.c.team_id).where(teams.c.team_id == team)).first() is None:
             raise LPTError(f"no team {team!r}")
-    day, rows, officers, calls = _day(on), [], [], 0
+    day, rows, officers, details, calls = _day(on), [], [], {}, 0
     for setup in load_setups(engine, team_id=team):
         wards = wards_within(setup.spec.area.wards_of(engine), granted.wards)
         if wards == frozenset():
@@ -191,9 +193,10 @@ def team_progress(engine: Engine, caller: User, team_id: str | None = None, *, o
         found, counted = _setup_progress(engine, caller, setup, wards, day, purpose)
         rows.append(_summary(setup, found.by_ward.iloc[-1], found.plan))
         officers.append(found.by_officer.assign(setups=1))
+        details[setup.setup_id] = found
         calls += counted
     record_access(engine, caller.user_id, action, purpose, None, calls, "allowed", f"team {team} progress")
-    return TeamProgress(team, _summaries(rows), _team_officers(engine, team, officers))
+    return TeamProgress(team, _summaries(rows), _team_officers(engine, team, officers), details)
 
 
 def ward_setups(engine: Engine, caller: User, ward: str, *, on: date | datetime | None = None,
