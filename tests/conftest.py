@@ -189,27 +189,33 @@ def rendered(sample_store, tmp_path_factory):
 OFFICER_WARD, OTHER_WARD = "E05011529", "E05011528"
 
 
+def backup_copy(engine, path) -> str:
+    """The URL of a copy of the SQLite store ``engine`` written to ``path`` with SQLite's backup API: copying the
+    file with open()/close() from this process would drop SQLite's POSIX locks on it (sqlite.org/howtocorrupt.html, 2.2)."""
+    import sqlite3
+
+    source = engine.raw_connection()
+    try:
+        with sqlite3.connect(path) as target:
+            source.driver_connection.backup(target)
+    finally:
+        source.close()
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(scope="session")
 def officer_store(sample_store, tmp_path_factory):
     """A copy of the sample store (apps write actions and shares; the sample stays read-only) with
     team 'hull-central' (officer 'pc-central' on ward E05011529, supervisor 'sgt-central'),
     team 'hull-west' (officer 'pc-west' on E05011528), officer 'pc-solo' (no team) and setup 1,
     'Central door-knocking' (every household of E05011529, open since 2025-01-01). Returns (engine, url)."""
-    import sqlite3
     from datetime import date
 
     from lpt.access.users import add_team, add_user, get_user
     from lpt.setups.model import SetupArea, SetupSpec, create_setup
 
     engine, _ = sample_store
-    path = tmp_path_factory.mktemp("officer") / "lpt.sqlite"
-    source = engine.raw_connection()  # SQLite's backup API: copying the file with open()/close() from this
-    try:  # process would drop SQLite's POSIX locks on it (sqlite.org/howtocorrupt.html, 2.2)
-        with sqlite3.connect(path) as target:
-            source.driver_connection.backup(target)
-    finally:
-        source.close()
-    url = f"sqlite:///{path}"
+    url = backup_copy(engine, tmp_path_factory.mktemp("officer") / "lpt.sqlite")
     copy = open_store(url)
     admin = get_user(copy, "admin")
     add_team(copy, admin, "hull-central", "Hull Central neighbourhood team")

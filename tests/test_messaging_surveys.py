@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lpt.access import rights
-from lpt.access.guard import PermissionDenied
+from lpt.access.guard import Area, PermissionDenied
 from lpt.access.users import get_user
 from lpt.errors import LPTError
 from lpt.messaging.audience import AudienceSpec
@@ -175,3 +175,21 @@ def test_response_rates_counted_by_hand(populated):
         response_rates(engine, analyst, by="street", purpose=PURPOSE)
     with pytest.raises(PermissionDenied):
         response_rates(engine, users["scheduler"], purpose=PURPOSE)
+
+
+def test_response_rates_of_registered_members_and_of_one_area(populated):
+    """Waves without invitations (an imported history): everyone registered on the wave's first day was asked.
+    All 40 joined on 2025-01-15, so 2025Q1 asked nobody; of 2025Q2's 40, M01 (North) answered."""
+    engine, users = populated
+    analyst = users["an1"]
+    assert _rates(engine, analyst, by="district", base="registered") == [
+        ("2025Q2", DISTRICT, 40, None, None), ("2025Q2", "Total", 40, None, None)]
+    assert _rates(engine, analyst, base="registered", area=Area("ward", NORTH)) == [
+        ("2025Q2", NORTH, 30, None, None), ("2025Q2", "Total", 30, None, None)]
+    send_due(engine, users["scheduler"], FakeTransport(), now=datetime(2025, 2, 1, tzinfo=UTC))
+    assert _rates(engine, analyst, area=Area("ward", SOUTH)) == [
+        ("2025Q1", SOUTH, 10, None, None), ("2025Q1", "Total", 10, None, None)]  # 3 of 10 answered: hidden
+    with pytest.raises(LPTError, match="count members invited or registered"):
+        response_rates(engine, analyst, base="asked", purpose=PURPOSE)
+    with pytest.raises(PermissionDenied):
+        response_rates(engine, users["pc-north"], area=Area("ward", SOUTH), purpose=PURPOSE)

@@ -17,6 +17,7 @@ from lpt.stats.weighting import (
     SMALL_BASE,
     margins,
     rake,
+    rake_cells,
     weighted_confidence,
     weighted_estimate,
 )
@@ -152,6 +153,27 @@ def test_cap_trims_and_re_rakes():
     assert capped[old & (sample["ethnic_group"] == "Other")].iloc[0] == pytest.approx(3 / 8)
     with pytest.raises(ValueError):
         rake(sample, targets, cap=1.0)
+
+
+def test_rake_cells_rakes_each_area_and_wave_to_its_own_area():
+    """Two areas over two waves: each cell's weights have mean 1 and match its area's targets; an area the
+    census lacks keeps weight 1."""
+    sample = _frame({("young", "White"): 3, ("young", "Other"): 1, ("old", "White"): 5, ("old", "Other"): 1})
+    sample = pd.concat([sample.assign(area=area, wave=wave) for area in ("A", "B", "Z") for wave in ("w1", "w2")],
+                       ignore_index=True).iloc[::-1]  # any order
+    shares = {"age_band": pd.DataFrame({"young": [0.5, 0.2], "old": [0.5, 0.8]}, index=["A", "B"]),
+              "ethnic_group": pd.DataFrame({"White": [0.9, 0.6], "Other": [0.1, 0.4]}, index=["A", "B"])}
+    weights = rake_cells(sample, shares, area="area", by=["wave"])
+    assert weights.index.equals(sample.index)
+    for (area, _), cell in sample.groupby(["area", "wave"]):
+        w = weights.loc[cell.index]
+        assert w.mean() == pytest.approx(1.0)
+        if area == "Z":
+            assert (w == 1).all()
+            continue
+        for variable, frame in shares.items():
+            expected = frame.loc[area].to_dict()
+            assert _weighted_shares(w, cell[variable]).to_dict() == pytest.approx(expected, abs=1e-6)
 
 
 def test_rake_edge_cases():

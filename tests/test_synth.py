@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import filecmp
 import json
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from lpt.access.users import add_user, get_user
 from lpt.cli import main
 from lpt.ingest.community import import_community_files
+from lpt.setups.model import SetupArea, SetupSpec, create_setup
+from lpt.store import open_store
 from lpt.synth import PlantedChange, generate, write
 from lpt.synth.calibration import load_calibration
 from lpt.synth.generate import SAMPLE_WARDS, sample_wards
 from lpt.vocab import AGE_BANDS, GROUPS, TOPICS, VISIT_OUTCOMES
+from tests.conftest import backup_copy
 from tests.synth_calibration import tiny_calibration
 
 
@@ -126,7 +131,30 @@ def test_a_planted_fall_in_confidence_shows_in_the_planted_ward():
     means = answers.groupby(["ward_code", "after"])["confidence"].mean().unstack()
     change = means[True] - means[False]
     assert change["E05000001"] < change["E05000002"] - 0.3
-    assert synthetic.truth["planted_change"] == {"wards": ["E05000001"], "wave": "2025Q1", "shift": -1.0}
+    truth = synthetic.truth["planted_change"]
+    assert {k: truth[k] for k in ("wards", "lsoas", "wave", "shift")} == {
+        "wards": ["E05000001"], "lsoas": [], "wave": "2025Q1", "shift": -1.0}
+    assert truth["true_effect_pp"] == truth["true_effect_wards_pp"] < -5
+
+
+def test_a_planted_effect_records_its_true_effect_on_the_share_confident():
+    """The truth is the expected difference in the share confident between the planted answers and the same
+    answers unplanted: the same seed without the plant draws the same noise, so the realised difference of
+    the two datasets' shares estimates it closely."""
+    calibration = tiny_calibration(households=8000)
+    plant = PlantedChange(wards=(), lsoas=("E01000001",), wave="2025Q1", shift=0.4)
+    planted = generate(calibration, seed=8, scale="force", plant=plant)
+    unplanted = generate(calibration, seed=8, scale="force")
+    truth = planted.truth["planted_change"]
+    answers = planted.surveys
+    assert answers["planted"].sum() > 300 and (answers.loc[~answers["planted"], "planted_effect"] == 0).all()
+    lsoa = answers["member_id"].map(planted.members.set_index("member_id")["lsoa21_code"])
+    assert (answers["planted"] == ((lsoa == "E01000001") & (answers["wave"] >= "2025Q1"))).all()
+    confident = [s.loc[answers["planted"], "confidence"].isin([4, 5]).mean() for s in (planted.surveys, unplanted.surveys)]
+    assert 100 * (confident[0] - confident[1]) == pytest.approx(truth["true_effect_pp"], abs=5)
+    assert 4 < truth["true_effect_pp"] < 12  # a deprived LSOA: most answers lie well below the cut
+    # E01000001 is half of ward E05000001: comparing whole wards dilutes the effect
+    assert 0.3 * truth["true_effect_pp"] < truth["true_effect_wards_pp"] < 0.7 * truth["true_effect_pp"]
 
 
 def test_same_seed_same_files_other_seed_other_files(tmp_path):
@@ -156,6 +184,20 @@ def test_synth_command_writes_the_export(bundled_store, tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["households.csv", "members.csv", "surveys.csv", "truth.json", "visits.csv"]
     assert json.loads((out / "truth.json").read_text())["planted_change"]["wards"] == ["E05011529"]
     assert "Rows:" in capsys.readouterr().out
+
+
+def test_synth_command_plants_a_stored_setups_effect(bundled_store, tmp_path):
+    url = backup_copy(bundled_store, tmp_path / "lpt.sqlite")
+    copy = open_store(url)
+    add_user(copy, None, "admin", name="Admin", role="admin")
+    spec = SetupSpec("Planted", SetupArea(wards=("E05011529",)), date(2025, 4, 1))
+    setup_id = create_setup(copy, get_user(copy, "admin"), spec, purpose="synthetic plant test")
+    copy.dispose()
+    assert main(["--db", url, "synth", "--seed", "1", "--out", str(tmp_path / "out"), "--plant-setup", f"{setup_id}:0.4"]) == 0
+    truth = json.loads((tmp_path / "out" / "truth.json").read_text())["planted_change"]
+    assert truth["wards"] == ["E05011529"] and truth["wave"] == "2025Q2" and truth["shift"] == 0.4
+    assert 0 < truth["true_effect_pp"] < 40
+    assert main(["--db", url, "synth", "--seed", "1", "--out", str(tmp_path / "out"), "--plant-setup", "x"]) == 1
 
 
 def test_synth_command_refuses_a_bad_plant(bundled_store, tmp_path, capsys):

@@ -10,12 +10,25 @@ import sys
 from collections.abc import Sequence
 
 from lpt import __version__
-from lpt.cli import access, build, forecast, ingest, insight, messages, priorities, report, serve, setups, synth
+from lpt.cli import (
+    access,
+    build,
+    evaluate,
+    forecast,
+    ingest,
+    insight,
+    messages,
+    priorities,
+    report,
+    serve,
+    setups,
+    synth,
+)
 from lpt.errors import LPTError
 
 __all__ = ["GROUPS", "build_parser", "main"]
 
-GROUPS = (ingest, forecast, synth, access, insight, report, priorities, messages, setups, serve, build)
+GROUPS = (ingest, forecast, synth, access, insight, report, evaluate, priorities, messages, setups, serve, build)
 """Command groups in the order ``lpt --help`` lists their commands."""
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, literal, select
 
-from lpt.access.guard import FORCE, User, authorize, record_access
+from lpt.access.guard import FORCE, MINE, Area, User, authorize, record_access
 from lpt.disclosure import TOTAL, Audience, disclose
 from lpt.errors import LPTError
 from lpt.messaging.audience import AudienceSpec, left_out, resolve
@@ -30,7 +30,7 @@ from lpt.store.locks import serialised
 from lpt.store.schema import members, messages, postcode_links, survey_invitations, survey_responses
 from lpt.vocab import GROUPS
 
-__all__ = ["BY", "INVITATION_BODY", "INVITATION_SUBJECT", "SurveyReport", "current_wave", "response_rates", "send_due"]
+__all__ = ["BASES", "BY", "INVITATION_BODY", "INVITATION_SUBJECT", "SurveyReport", "current_wave", "response_rates", "send_due"]
 
 INVITATION_SUBJECT = "Your say on policing where you live: survey {wave}"
 INVITATION_BODY = (
@@ -40,6 +40,10 @@ INVITATION_BODY = (
 )
 #: What :func:`response_rates` may group by, and the column it names.
 BY = {"ward": "ward_code", "district": "district_code", "group": "group"}
+#: Whom :func:`response_rates` counts as asked: members invited to the wave (``survey_invitations``), or
+#: members registered on the wave's first day (waves from before invitations were recorded, e.g. an
+#: imported history, when every registered member was asked).
+BASES = ("invited", "registered")
 _ACTION = "send_survey_invitations"
 
 
@@ -100,24 +104,31 @@ def send_due(
 
 
 def response_rates(
-    engine: Engine, caller: User, *, by: str = "ward", wave: str | None = None, purpose: str
+    engine: Engine, caller: User, *, by: str = "ward", wave: str | None = None, purpose: str, area: Area = MINE,
+    base: str = "invited",
 ) -> pd.DataFrame:
-    """Members invited and those who answered, per wave and ward, district or group (``by``).
+    """Members asked and those who answered, per wave and ward, district or group (``by``).
 
-    Columns: ``wave``, the group column (``ward_code``, ``district_code`` or ``group``), ``invited``,
-    ``responded`` (invited members with an answer in that wave) and ``rate_pct``. Counts through
-    internal disclosure control per wave (<NA> where hidden; a rate only where both are shown); the
-    ward and district tables end with a ``Total`` row (a member in several groups counts in each, so
-    the group table has none). Only members in the caller's areas (action ``message_reports``).
+    Columns: ``wave``, the group column (``ward_code``, ``district_code`` or ``group``), ``invited``
+    (members asked: see ``base``, :data:`BASES`), ``responded`` (of them, those with an answer in that
+    wave) and ``rate_pct``. Counts through internal disclosure control per wave (<NA> where hidden; a
+    rate only where both are shown); the ward and district tables end with a ``Total`` row (a member in
+    several groups counts in each, so the group table has none). Only members in ``area`` (default: the
+    caller's areas; action ``message_reports``).
     """
     if by not in BY:
         raise LPTError(f"response rates are by {', '.join(BY)}, not {by!r}")
-    allowed = authorize(engine, caller, "message_reports", purpose=purpose)
+    if base not in BASES:
+        raise LPTError(f"response rates count members {' or '.join(BASES)}, not {base!r}")
+    allowed = authorize(engine, caller, "message_reports", purpose=purpose, area=area)
     column = BY[by]
-    invited = read_query(engine, _invitations(wave, allowed.wards, by))
+    if base == "invited":
+        invited = read_query(engine, _invitations(wave, allowed.wards, by))
+    else:
+        invited = _registered(engine, wave, allowed.wards)
     frames = [_rates(rows, column, by != "group").assign(wave=w) for w, rows in invited.groupby("wave", sort=True)]
     record_access(engine, caller.user_id, "message_reports", purpose, allowed.area,
-                  len(invited), "allowed", f"response rates by {by}" + (f", wave {wave}" if wave else ""))
+                  len(invited), "allowed", f"response rates by {by} of members {base}" + (f", wave {wave}" if wave else ""))
     columns = ["wave", column, "invited", "responded", "rate_pct"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
@@ -163,6 +174,30 @@ def _invitations(wave: str | None, wards: frozenset[str] | None, by: str):
     if wards is not None:
         query = query.where(postcode_links.c.ward_code.in_(sorted(wards)))
     return query
+
+
+def _registered(engine: Engine, wave: str | None, wards: frozenset[str] | None) -> pd.DataFrame:
+    """As :func:`_invitations` reads, for the members registered on the first day of each wave answered (or
+    of ``wave``): wave, the member's place and groups, answered or not."""
+    query = (
+        select(members.c.member_id, postcode_links.c.ward_code, postcode_links.c.district_code, members.c.groups,
+               members.c.opted_in, members.c.opted_out)
+        .outerjoin(postcode_links, postcode_links.c.postcode == members.c.postcode)
+    )
+    if wards is not None:
+        query = query.where(postcode_links.c.ward_code.in_(sorted(wards)))
+    people = read_query(engine, query)
+    answers = select(survey_responses.c.member_id, survey_responses.c.wave).distinct()
+    answered = read_query(engine, answers if wave is None else answers.where(survey_responses.c.wave == wave))
+    opted_in, opted_out = pd.to_datetime(people["opted_in"]), pd.to_datetime(people["opted_out"])
+    frames = []
+    for asked in [wave] if wave is not None else sorted(answered["wave"].unique()):
+        start = pd.Period(asked, freq="Q").start_time
+        on = people[(opted_in <= start) & ~(opted_out <= start)]
+        who = set(answered.loc[answered["wave"] == asked, "member_id"])
+        frames.append(on.assign(wave=asked, responded=on["member_id"].isin(who)))
+    columns = ["wave", "ward_code", "district_code", "groups", "responded"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def _rates(rows: pd.DataFrame, column: str, with_total: bool) -> pd.DataFrame:

@@ -13,7 +13,9 @@ from lpt import settings
 from lpt.disclosure import Audience
 from lpt.reports.render import notebook_path, render
 
-__all__ = ["force_report", "setup_report", "ward_report", "ward_report_title"]
+__all__ = [
+    "confidence_evaluation", "force_report", "setup_evaluation", "setup_report", "ward_report", "ward_report_title",
+]
 
 
 def ward_report_title(ward: str, audience: Audience | str, end: str | None = None) -> str:
@@ -50,3 +52,31 @@ def setup_report(db_url: str, user: str, setup_id: int, reports_dir: Path | None
     parameters = {"db_url": db_url, "user": user, "setup_id": int(setup_id)}
     return render(notebook_path("setup_report"), parameters, folder / f"setup-{int(setup_id)}.html",
                   title=f"Setup report {int(setup_id)}")
+
+
+def confidence_evaluation(db_url: str, user: str, *, level: str = "force", code: str | None = None,
+                          first_wave: str | None = None, last_wave: str | None = None, by: str | None = None,
+                          reports_dir: Path | None = None) -> Path:
+    """Render ``notebooks/evaluation_confidence.ipynb`` (confidence over time in an area, optionally by group)
+    to ``evaluation-confidence-LEVEL[-CODE][-FIRST-LAST][-by-GROUP].html``."""
+    folder = Path(reports_dir or settings.reports_dir())
+    parts = ["evaluation-confidence", level, code, first_wave and last_wave and f"{first_wave}-{last_wave}",
+             by and f"by-{by}"]
+    name = "-".join(part for part in parts if part) + ".html"
+    where = level if code is None else f"{level} {code}"
+    title = f"Confidence evaluation, {where}" + (f", {first_wave} to {last_wave}" if first_wave and last_wave else "") + (
+        f", by {by.replace('_', ' ')}" if by else "")
+    parameters = {"db_url": db_url, "user": user, "level": level, "code": code, "first_wave": first_wave,
+                  "last_wave": last_wave, "by": by}
+    return render(notebook_path("evaluation_confidence"), parameters, folder / name, title=title)
+
+
+def setup_evaluation(db_url: str, user: str, setup_id: int, *, outcome: str = "crime", method: str = "did",
+                     reports_dir: Path | None = None) -> Path:
+    """Render ``notebooks/evaluation_setup.ipynb`` (the effect of a setup on ``outcome`` by ``method``) to
+    ``evaluation-setup-ID-OUTCOME-METHOD.html``."""
+    folder = Path(reports_dir or settings.reports_dir())
+    parameters = {"db_url": db_url, "user": user, "setup_id": int(setup_id), "outcome": outcome, "method": method}
+    name = f"evaluation-setup-{int(setup_id)}-{outcome}-{method}.html"
+    title = f"Evaluation of setup {int(setup_id)}: {outcome}, {method}"
+    return render(notebook_path("evaluation_setup"), parameters, folder / name, title=title)

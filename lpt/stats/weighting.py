@@ -60,7 +60,7 @@ import contextlib
 import io
 import math
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,6 +86,7 @@ __all__ = [
     "load_inputs",
     "margins",
     "rake",
+    "rake_cells",
     "weighted_confidence",
     "weighted_estimate",
 ]
@@ -204,6 +205,30 @@ def rake(
     return pd.Series(weights / weights.mean(), index=respondents.index, name="weight")
 
 
+def rake_cells(
+    respondents: pd.DataFrame,
+    shares: Mapping[str, pd.DataFrame],
+    *,
+    area: str,
+    by: Sequence[str] = (),
+    cap: float | None = 5.0,
+) -> pd.Series:
+    """Raking weights for every respondent, each cell raked on its own to its area's census shares.
+
+    A cell is the respondents of one area (column ``area`` of ``respondents``, e.g. ``ward_code``) and one
+    value of each ``by`` column (e.g. ``wave``: each wave's respondents made to look like the area's
+    population). ``shares``: :func:`margins` for the same areas. Weights have mean 1 within each cell
+    (:func:`rake`); a cell whose area has no census targets keeps weight 1. Indexed like ``respondents``.
+    """
+    weights = pd.Series(1.0, index=respondents.index, name="weight")
+    for key, cell in respondents.groupby([area, *by], sort=False):
+        code = key[0]
+        targets = {variable: frame.loc[code] for variable, frame in shares.items() if code in frame.index}
+        if targets:
+            weights.loc[cell.index] = rake(cell, targets, cap=cap).to_numpy()
+    return weights
+
+
 def weighted_estimate(
     values: Iterable[float] | pd.Series | np.ndarray,
     weights: Iterable[float] | pd.Series | np.ndarray | None = None,
@@ -284,15 +309,14 @@ def weighted_confidence(
     lookup = areas.drop_duplicates("lsoa21_code").set_index("lsoa21_code")[column]
     shares = margins(census_age, census_ethnic, lookup)
     kind = "proportion" if measure == "confident" else "mean"
+    all_weights = rake_cells(answers, shares, area=column, cap=cap)
     rows = []
     for code, group in answers.groupby(column, sort=True):
         values = pd.to_numeric(group[question]).astype(float)
         if measure == "confident":
             values = values.isin(CONFIDENT).astype(float)
-        targets = {var: frame.loc[code] for var, frame in shares.items() if code in frame.index}
-        weights = rake(group, targets, cap=cap) if targets else pd.Series(1.0, index=group.index)
         raw = weighted_estimate(values.to_numpy(), None, kind=kind)
-        fitted = weighted_estimate(values.to_numpy(), weights.to_numpy(), kind=kind)
+        fitted = weighted_estimate(values.to_numpy(), all_weights.loc[group.index].to_numpy(), kind=kind)
         rows.append(
             {
                 "area_code": code,

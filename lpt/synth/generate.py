@@ -75,10 +75,25 @@ def generate(
         "registration_log_odds": member_model.REGISTRATION_LOG_ODDS,
         "response_log_odds": survey_model.RESPONSE_LOG_ODDS,
         "confidence_effects": survey_model.CONFIDENCE_EFFECTS,
-        "planted_change": {**asdict(plant), "wards": list(plant.wards)} if plant else None,
+        "planted_change": _planted_truth(plant, surveys) if plant else None,
         "rows": {"households": len(households), "members": len(members), "surveys": len(surveys), "visits": len(visits)},
     }
     return Synthetic(households=households, members=members, surveys=surveys, visits=visits, truth=truth)
+
+
+def _planted_truth(plant: PlantedChange, surveys: pd.DataFrame) -> dict:
+    """The plant as given and the true effect it has on the share confident, in percentage points:
+    ``true_effect_pp`` over the planted answers, ``true_effect_wards_pp`` over every answer from the plant's
+    wave on in the wards holding a planted answer (what a comparison of whole wards estimates: the same for
+    a plant on wards, diluted for one on LSOAs); None without planted answers."""
+    planted = surveys["planted"].to_numpy(dtype=bool)
+    wards = surveys["ward_code"].isin(surveys.loc[planted, "ward_code"]) & (surveys["wave"] >= plant.wave)
+    effect = surveys["planted_effect"]
+    return {
+        **asdict(plant), "wards": list(plant.wards), "lsoas": list(plant.lsoas),
+        "true_effect_pp": 100 * float(effect[planted].mean()) if planted.any() else None,
+        "true_effect_wards_pp": 100 * float(effect[wards].mean()) if planted.any() else None,
+    }
 
 
 def sample_wards(calibration: Calibration, size: int = len(SAMPLE_WARDS)) -> list[str]:
