@@ -24,6 +24,9 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/profile.py
 	$(VENV)/bin/python benchmarks/reports.py
 	$(VENV)/bin/python benchmarks/supervision.py
+	$(VENV)/bin/python benchmarks/evaluation.py
+	$(VENV)/bin/lpt build
+	$(VENV)/bin/python benchmarks/evaluation_confidence.py
 
 # The officer guide's screenshots, taken again by the browser tests (docs/OFFICER_GUIDE.md).
 guide: $(STAMP)

@@ -9,9 +9,10 @@ geometric mean estimate against the planted ratio, each with its Monte Carlo sta
 pre-trend check fired, and the time.
 
 Settings: the difference-in-differences on 30 random streets of the force, on 30 streets of one random ward
-(as a setup of streets is: they share their ward's ups and downs) and on one random ward (3 matched
-comparisons each), no effect and a 30% fall, the minimum detectable ratio, each kind of standard errors on
-its own for comparison (lpt.evaluation.did.ERRORS), and the interrupted time series of the same placebo units.
+(as a setup of streets is: they share their ward's ups and downs) and on one random ward (matched
+comparisons: lpt.evaluation.matching.COMPARISONS), no effect and a 30% fall, the minimum detectable ratio,
+each kind of standard errors on its own for comparison (lpt.evaluation.did.ERRORS), and the interrupted
+time series of the same placebo units.
 
     .venv/bin/python benchmarks/evaluation.py [--scale force|sample] [--db URL] [--datasets 200] [--seed 0]
 """

@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from lpt.evaluation.matching import COMPARISONS
 from lpt.evaluation.simulate_confidence import simulate, summarise, world
 from lpt.store import open_store
 
@@ -31,7 +32,7 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=200, help="datasets per setting (with and without the effect)")
     parser.add_argument("--treated", type=int, default=3, help="treated wards per setup")
     parser.add_argument("--shift", type=float, default=0.3, help="planted shift in latent units")
-    parser.add_argument("--k", type=int, default=3, help="comparison wards matched per treated ward")
+    parser.add_argument("--k", type=int, default=COMPARISONS["ward"], help="comparison wards matched per treated ward")
     parser.add_argument("--seed", type=int, default=1, help="seed of the households and members")
     parser.add_argument("--out", help="write every run to this CSV file")
     args = parser.parse_args()

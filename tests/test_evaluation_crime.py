@@ -97,6 +97,6 @@ def test_what_a_setup_could_detect_before_it_starts(evaluated):
     longer = detectable_effect(engine, users["pc-here"], planned, purpose=PURPOSE)
     assert longer.months_after == 11 and longer.rate_ratio > stored.rate_ratio  # longer after: smaller falls seen
     wards = detectable_effect(engine, users["an1"], planned, unit="ward", purpose=PURPOSE)
-    assert wards.treated == 1 and wards.comparison == 3
+    assert wards.treated == 1 and wards.comparison == 6  # lpt.evaluation.matching.COMPARISONS
     log = read_query(engine, select(audit_log).where(audit_log.c.user_id == "pc-here"))
     assert "planned setup 'Plan': detectable crime effect (per street)" in log["detail"].tolist()

@@ -103,3 +103,17 @@ def test_refuses_what_it_cannot_estimate():
         difference_in_differences(emptied)
     with pytest.raises(LPTError, match="lacks columns count, exposure"):
         difference_in_differences(counts.drop(columns=["exposure", "count"]))
+
+
+def test_a_failed_clustered_fit_falls_back_to_quasi_poisson_or_says_so(monkeypatch):
+    from lpt.evaluation import did
+
+    def fails(counts):
+        raise np.linalg.LinAlgError("SVD did not converge")
+
+    monkeypatch.setattr(did, "_fit_monthly", fails)
+    counts = synthetic_panel(9, treated=30, comparison=90).counts
+    effect = difference_in_differences(counts)
+    assert effect.standard_errors.endswith("(the clustered fit failed)") and effect.ci_low < effect.estimate < effect.ci_high
+    with pytest.raises(LPTError, match="could not be fitted: use errors='quasi'"):
+        difference_in_differences(counts, errors="cluster")

@@ -66,3 +66,11 @@ def test_short_before_periods_and_bad_arguments():
         detectable_rate_ratio(counts, after_months=0)
     with pytest.raises(LPTError, match="at least two comparison"):
         detectable_rate_ratio(counts[counts["treated"]], after_months=6)
+
+
+def test_the_noncentrality_is_positive_and_falls_to_blooms_multiple():
+    from lpt.evaluation.power import noncentrality
+
+    found = [noncentrality(df, 0.05, 0.8) for df in range(1, 400)]  # statsmodels gives -2.84 at df 72
+    assert min(found) > 0 and all(b < a + 1e-4 for a, b in zip(found, found[1:]))  # falling, to solver tolerance
+    assert found[-1] == pytest.approx(2.80, abs=0.01)

@@ -29,7 +29,7 @@ def test_a_planted_fall_is_recovered(sample_store):
     assert summary["mean_planted"] == pytest.approx(0.7)
     assert summary["geometric_mean_estimate"] == pytest.approx(0.7, abs=0.07)
     assert summary["coverage"] >= 0.85
-    assert (check.results["treated"] == 1).all() and (check.results["comparison"] == 3).all()
+    assert (check.results["treated"] == 1).all() and (check.results["comparison"] == 6).all()
 
 
 def test_time_series_runs_and_the_same_seed_gives_the_same_results(sample_store):

@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from lpt.access.guard import User, record_access
 from lpt.errors import LPTError
 from lpt.evaluation.confidence_effect import match_wards, setup_inputs, ward_changes, waves_before, weighed
+from lpt.evaluation.matching import COMPARISONS
 from lpt.evaluation.power import noncentrality
 from lpt.setups.model import SetupSpec, load_setup
 
@@ -55,8 +56,8 @@ class DetectableChange:
 
 
 def detectable_change(
-    engine: Engine, caller: User, setup: int | SetupSpec, *, before: int = 4, after_waves: int = 2, k: int = 3,
-    power: float = 0.8, alpha: float = 0.05, purpose: str,
+    engine: Engine, caller: User, setup: int | SetupSpec, *, before: int = 4, after_waves: int = 2,
+    k: int = COMPARISONS["ward"], power: float = 0.8, alpha: float = 0.05, purpose: str,
 ) -> DetectableChange:
     """The minimum detectable change in confidence of a stored setup (its ID) or a planned one (a
     :class:`SetupSpec`), measured over ``after_waves`` waves from its start against ``k`` matched
@@ -74,7 +75,8 @@ def detectable_change(
 
 def detectable_change_of(
     answers: pd.DataFrame, shares: dict[str, pd.DataFrame], imd_decile: pd.Series, treated: frozenset[str],
-    starts_on: date, *, before: int = 4, after_waves: int = 2, k: int = 3, power: float = 0.8, alpha: float = 0.05,
+    starts_on: date, *, before: int = 4, after_waves: int = 2, k: int = COMPARISONS["ward"], power: float = 0.8,
+    alpha: float = 0.05,
 ) -> DetectableChange:
     """:func:`detectable_change` from answers alone (the inputs of
     lpt.evaluation.confidence_effect.estimate): only the answers of the waves before the start are read."""

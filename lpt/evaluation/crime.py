@@ -30,7 +30,7 @@ from lpt.errors import LPTError
 from lpt.evaluation.did import difference_in_differences
 from lpt.evaluation.effect import METHODS, Effect
 from lpt.evaluation.its import interrupted_time_series
-from lpt.evaluation.matching import match_comparisons, matched_counts, matching_features
+from lpt.evaluation.matching import COMPARISONS, match_comparisons, matched_counts, matching_features
 from lpt.evaluation.panel import Panel, setup_panel
 from lpt.evaluation.poisson import extended
 from lpt.evaluation.power import Detectable, detectable_rate_ratio
@@ -47,12 +47,13 @@ _ACTION = "statistical_models"
 
 def crime_effect(
     engine: Engine, caller: User, setup_id: int, *, outcome: str = "crime", method: str = "did",
-    unit: str = "street", before_months: int = 12, k: int = 3, purpose: str,
+    unit: str = "street", before_months: int = 12, k: int | None = None, purpose: str,
 ) -> Effect:
     """The effect of stored setup ``setup_id`` on ``outcome`` (crime, asb) by ``method`` (did: against ``k``
-    matched comparison units per treated one; its: its own units' series) per ``unit`` (street, ward), with
-    ``before_months`` months before its start. LPTError when no month after the start is held yet (see
-    :func:`detectable_effect`); PermissionDenied (audited) outside the caller's areas."""
+    matched comparison units per treated one, by default lpt.evaluation.matching.COMPARISONS; its: its own
+    units' series) per ``unit`` (street, ward), with ``before_months`` months before its start. LPTError when
+    no month after the start is held yet (see :func:`detectable_effect`); PermissionDenied (audited) outside
+    the caller's areas."""
     if method not in METHODS:
         raise LPTError(f"method is one of {', '.join(METHODS)}, not {method!r}")
     spec = load_setup(engine, setup_id).spec
@@ -65,7 +66,7 @@ def crime_effect(
     if method == "its":
         effect = extended(interrupted_time_series(panel.counts, outcome=outcome, unit=unit), panel.notes)
     else:
-        matching = match_comparisons(matching_features(panel), k=k)
+        matching = match_comparisons(matching_features(panel), k=k or COMPARISONS[unit])
         effect = difference_in_differences(matched_counts(panel, matching), outcome=outcome, unit=unit)
         max_difference = float(matching.balance["std_diff_matched"].abs().max())
         effect = extended(effect, (*panel.notes, *matching.notes, *_nearby(engine, panel, matching.comparison)),
@@ -77,7 +78,7 @@ def crime_effect(
 
 def detectable_effect(
     engine: Engine, caller: User, setup: int | SetupSpec, *, outcome: str = "crime", unit: str = "street",
-    before_months: int = 12, after_months: int | None = None, k: int = 3, power: float = 0.8, alpha: float = 0.05,
+    before_months: int = 12, after_months: int | None = None, k: int | None = None, power: float = 0.8, alpha: float = 0.05,
     purpose: str,
 ) -> Detectable:
     """The minimum detectable rate ratio of the difference-in-differences of a stored setup (its ID) or a
@@ -94,7 +95,7 @@ def detectable_effect(
     elif after_months is None:
         after_months = (spec.ends_on.year - spec.starts_on.year) * 12 + spec.ends_on.month - spec.starts_on.month + 1
     panel = setup_panel(engine, spec, outcome=outcome, unit=unit, before_months=before_months)
-    matching = match_comparisons(matching_features(panel), k=k)
+    matching = match_comparisons(matching_features(panel), k=k or COMPARISONS[unit])
     found = detectable_rate_ratio(matched_counts(panel, matching), after_months=after_months, power=power,
                                   alpha=alpha, outcome=outcome, unit=unit)
     record_access(engine, caller.user_id, _ACTION, purpose, None, found.treated + found.comparison, "allowed",

@@ -150,7 +150,8 @@ def noncentrality(df: int, alpha: float, power: float) -> float:
     """The noncentrality at which a two-sided t test on ``df`` degrees of freedom at ``alpha`` has ``power``
     (statsmodels solves for an effect size of a one-sample test with df + 1 observations)."""
     size = TTestPower().solve_power(effect_size=None, nobs=df + 1, alpha=alpha, power=power)
-    return float(np.asarray(size).item()) * np.sqrt(df + 1)  # a 1-element array when its fallback solver ran
+    # A 1-element array when its fallback solver ran, and either sign: a two-sided test has two solutions.
+    return abs(float(np.asarray(size).item())) * np.sqrt(df + 1)
 
 
 def _extra_variance(before: pd.DataFrame) -> tuple[float, int]:

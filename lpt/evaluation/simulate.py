@@ -38,7 +38,7 @@ from lpt.errors import LPTError
 from lpt.evaluation.did import difference_in_differences
 from lpt.evaluation.effect import METHODS
 from lpt.evaluation.its import interrupted_time_series
-from lpt.evaluation.matching import match_comparisons, matched_counts, matching_features
+from lpt.evaluation.matching import COMPARISONS, match_comparisons, matched_counts, matching_features
 from lpt.evaluation.panel import UnitCounts, busiest_force, panel_of, unit_counts
 from lpt.evaluation.power import detectable_rate_ratio
 from lpt.progress import progress_bar
@@ -94,7 +94,7 @@ class SimulationCheck:
 def simulation_check(
     engine: Engine, *, n_datasets: int = 200, rate_ratio: float | str = 1.0, method: str = "did",
     unit: str = "street", seed: int = 0, progress: bool | None = None, outcome: str = "crime",
-    treated: int | None = None, before_months: int = 6, min_after: int = 3, k: int = 3, errors: str = "auto",
+    treated: int | None = None, before_months: int = 6, min_after: int = 3, k: int | None = None, errors: str = "auto",
     force: str | None = None, within_ward: bool = False,
 ) -> SimulationCheck:
     """Run the estimator ``method`` (did, its) on ``n_datasets`` placebo setups of ``treated`` units
@@ -118,6 +118,7 @@ def simulation_check(
     if not starts or not 0 < size < len(counts.units):
         raise LPTError(f"too few months ({len(months)}) or {unit}s ({len(counts.units)}) for these placebo setups")
     began = time.perf_counter()
+    k = k or COMPARISONS[unit]
     rows = [_dataset(counts, i, seed, starts, size, rate_ratio, method, before_months, k, errors, within_ward)
             for i in progress_bar(range(n_datasets), "simulated setups", "setup", progress)]
     return SimulationCheck(method, unit, outcome, rate_ratio, pd.DataFrame(rows, columns=RESULT_COLUMNS),
