@@ -67,10 +67,8 @@ def _copy_of(request, name: str, kind: str, folder) -> str:
     if kind == "postgresql":
         server = request.getfixturevalue("postgres_server")
         return create_database(server, f"t_{uuid.uuid4().hex[:16]}", template=template.rsplit("/", 1)[1])
-    path = folder / "lpt.sqlite"
-    with closing(sqlite3.connect(template.removeprefix("sqlite:///"))) as source, closing(sqlite3.connect(path)) as target:
-        source.backup(target)  # SQLite's backup API (never a file copy: sqlite.org/howtocorrupt.html 2.2)
-    return f"sqlite:///{path}"
+    with closing(sqlite3.connect(template.removeprefix("sqlite:///"))) as source:
+        return _backup(source, folder / "lpt.sqlite")
 
 
 def _opened_copy(request, name: str, kind: str, folder):
@@ -190,16 +188,23 @@ OFFICER_WARD, OTHER_WARD = "E05011529", "E05011528"
 
 
 def backup_copy(engine, path) -> str:
-    """The URL of a copy of the SQLite store ``engine`` written to ``path`` with SQLite's backup API: copying the
-    file with open()/close() from this process would drop SQLite's POSIX locks on it (sqlite.org/howtocorrupt.html, 2.2)."""
-    import sqlite3
-
+    """The URL of a copy of the SQLite store ``engine`` written to ``path`` (:func:`_backup`)."""
     source = engine.raw_connection()
     try:
-        with sqlite3.connect(path) as target:
-            source.driver_connection.backup(target)
+        return _backup(source.driver_connection, path)
     finally:
         source.close()
+
+
+def _backup(source, path) -> str:
+    """Copy the open SQLite database ``source`` (a sqlite3 connection) to ``path`` with SQLite's backup API and
+    return its URL: copying the file with open()/close() from this process would drop SQLite's POSIX locks on
+    it (sqlite.org/howtocorrupt.html, 2.2)."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(path)) as target:
+        source.backup(target)
     return f"sqlite:///{path}"
 
 

@@ -63,21 +63,21 @@ def test_confidence_over_time_in_the_force_matches_the_answers(sample_store, ana
     trend = result.trends.iloc[0]
     assert list(result.trends.columns) == TREND_COLUMNS and trend["group"] == ALL
     assert trend["clustered_by"] == "member"  # four wards: too few to cluster by
-    assert trend["ci_low"] < trend["odds_ratio"] < trend["ci_high"] and 0 <= trend["p_value"] <= 1
+    assert trend["ci_low"] < trend["odds_ratio"] < trend["ci_high"]
     assert result.sentence == trend["sentence"] and result.sentence.startswith("the force: ")
 
 
 def test_confidence_by_age_band_in_a_ward_is_disclosure_controlled(sample_store, analyst):
-    engine, _ = sample_store
+    engine, synthetic = sample_store
+    answers = synthetic.surveys[synthetic.surveys["ward_code"] == WARD].groupby("wave").size()
     result = confidence_over_time(engine, analyst, level="ward", code=WARD, first_wave="2024Q3", last_wave="2025Q2",
                                   by="age_band")
     table = result.table
     assert result.area == "Central" and result.waves == ("2024Q3", "2024Q4", "2025Q1", "2025Q2")
     assert set(table["group"]) <= {ALL, *AGE_BANDS, NOT_STATED} and NOT_STATED in set(table["group"])
-    for _, wave in table.groupby("wave"):
+    for name, wave in table.groupby("wave"):
         parts = wave.loc[wave["group"] != ALL, "n"]
-        total = wave.loc[wave["group"] == ALL, "n"].iloc[0]
-        assert parts.dropna().sum() <= total and (parts.dropna() >= 5).all()
+        assert wave.loc[wave["group"] == ALL, "n"].iloc[0] == answers[name] and (parts.dropna() >= 5).all()
         assert parts.isna().sum() != 1  # a lone hidden group could be worked out from the total
     assert table.loc[table["n"].isna() & table["weighted"].notna(), "small_base"].all()
     assert table["small_base"].any()  # age bands of one ward are small bases
@@ -160,7 +160,8 @@ def test_response_rates_count_the_members_registered_at_each_wave(sample_store, 
         answered = synthetic.surveys.loc[synthetic.surveys["wave"] == wave, "member_id"]
         assert every.loc[wave, "invited"] == len(asked)
         assert every.loc[wave, "responded"] == answered.isin(asked["member_id"]).sum()
-    assert rates["rate_pct"].dropna().between(0, 100).all()
+    shown = rates.dropna(subset=["invited", "responded"])
+    assert len(shown) and np.allclose(shown["rate_pct"], 100 * shown["responded"] / shown["invited"], atol=0.05)
 
 
 def test_under_represented_groups_over_time(sample_store, analyst):
@@ -174,7 +175,7 @@ def test_under_represented_groups_over_time(sample_store, analyst):
     last = table[(table["wave"] == WAVES[-1]) & (table["who"] == "members")].set_index("category")["index"]
     for _, gap in gaps.iterrows():
         assert gap["index_end"] == pytest.approx(last[gap["category"]])
-        assert gap["verdict"] in ("closing", "widening", "no clear change") and gap["category"] in gap["sentence"]
+        assert (gap["verdict"] == "no clear change") == (not gap["p_value"] < 0.05) and gap["category"] in gap["sentence"]
     assert result.sentence == " ".join(gaps["sentence"])
 
 

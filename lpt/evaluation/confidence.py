@@ -243,19 +243,20 @@ def engagement_of_underrepresented(
     waves = _waves(answers["wave"], first_wave, last_wave)
     census = (adult_age_counts(engine), ethnic_counts(engine))
     start = registered_members(engine, _day(waves[0], "start"), wards)
-    named = representation.least_represented(_represent(start, place, census), k=k)
-    rows, ends = [], {}
-    for wave in waves:
-        before = registered_members(engine, _day(wave, "start"), wards)
-        ends[wave] = registered_members(engine, _day(wave, "end"), wards)
-        people = {"members": ends[wave], "registrations": ends[wave][~ends[wave]["member_id"].isin(before["member_id"])],
+    represented = {"start": _represent(start, place, census)}
+    named = representation.least_represented(represented["start"], k=k)
+    rows = []
+    for number, wave in enumerate(waves):
+        before = registered_members(engine, _day(wave, "start"), wards) if number else start
+        end = registered_members(engine, _day(wave, "end"), wards)
+        people = {"members": end, "registrations": end[~end["member_id"].isin(before["member_id"])],
                   "respondents": answers[answers["wave"] == wave]}
         for who in _WHO:
-            found = _represent(people[who], place, census).merge(named[["dimension", "category"]])
-            rows.append(found.assign(wave=wave, who=who))
+            represented[who] = _represent(people[who], place, census)
+            rows.append(represented[who].merge(named[["dimension", "category"]]).assign(wave=wave, who=who))
     table = _engagement_table(rows)
-    joined = ends[waves[-1]][~ends[waves[-1]]["member_id"].isin(start["member_id"])]
-    gaps = _gaps(named, *(_represent(p, place, census) for p in (start, ends[waves[-1]], joined)), waves)
+    joined = _represent(end[~end["member_id"].isin(start["member_id"])], place, census)
+    gaps = _gaps(named, represented["start"], represented["members"], joined, waves)  # members: the last wave's
     _audit(engine, place, "area_counts", len(start) + len(answers), "engagement of under-represented groups")
     sentence = (f"No group is clearly under-represented among members in {place.name} when {waves[0]} began."
                 if named.empty else " ".join(gaps["sentence"]))

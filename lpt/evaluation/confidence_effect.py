@@ -32,13 +32,13 @@ within a ward and period are not independent draws once the ward has its own ups
 wave; working with one change per ward makes that harmless, and the interval learns how much wards'
 changes vary from every ward compared. So it also works with one treated ward (the comparison wards say
 how far a ward's change strays by chance: Conley and Taber 2011, *Review of Economics and Statistics*
-93:113-125), at the price of assuming the setup's wards would have varied as they do. Answer-level
-models with standard errors clustered by ward (CRV1, or the jackknife CRV3 of MacKinnon, Nielsen and
-Webb 2023) covered the true effect in only 83-91% of the simulated datasets with 3 treated wards and ward
-ups and downs, because so few clusters are treated; the ward-level changes (6 comparison wards per treated
-ward) covered it in 93.5% of 200 datasets with no effect and 94.0% with one planted, and found an effect
-where none was planted in 6.5%; with one treated ward, 96.5%, 97.0% and 3.5%
-(lpt.evaluation.simulate_confidence, ``benchmarks/evaluation_confidence.py``).
+93:113-125), at the price of assuming the setup's wards would have varied as they do. An answer-level
+model with standard errors clustered by ward (the jackknife CRV3 of MacKinnon, Nielsen and Webb 2023)
+covered the true effect in only 91% of the simulated datasets with 3 treated wards and ward ups and downs,
+and found an effect in 9% where none was planted, because so few clusters are treated. The ward-level
+changes (6 comparison wards per treated ward) covered it in 93.5% of 200 datasets with no effect and 94.0%
+with one planted, and found an effect where none was planted in 6.5%; with one treated ward, 96.5%, 97.0%
+and 3.5% (lpt.evaluation.simulate_confidence, ``benchmarks/evaluation_confidence.py``).
 
 Parallel trends: before the setup, each ward's least-squares slope of its weighted share per wave across
 the before waves, treated against comparison wards by the same ward-level fit; ``pre_trend_p`` is its

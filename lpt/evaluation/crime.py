@@ -30,11 +30,11 @@ from lpt.errors import LPTError
 from lpt.evaluation.did import difference_in_differences
 from lpt.evaluation.effect import METHODS, Effect
 from lpt.evaluation.its import interrupted_time_series
-from lpt.evaluation.matching import COMPARISONS, match_comparisons, matched_counts, matching_features
+from lpt.evaluation.matching import COMPARISONS, Matching, match_comparisons, matched_counts, matching_features
 from lpt.evaluation.panel import Panel, setup_panel
 from lpt.evaluation.poisson import extended
 from lpt.evaluation.power import Detectable, detectable_rate_ratio
-from lpt.setups.model import SetupSpec, load_setup, refuse
+from lpt.setups.model import SetupSpec, load_setup, refuse, wards_within
 from lpt.store.queries import boundaries
 
 __all__ = ["DEFAULT_AFTER_MONTHS", "crime_effect", "detectable_effect"]
@@ -66,7 +66,7 @@ def crime_effect(
     if method == "its":
         effect = extended(interrupted_time_series(panel.counts, outcome=outcome, unit=unit), panel.notes)
     else:
-        matching = match_comparisons(matching_features(panel), k=k or COMPARISONS[unit])
+        matching = _matching(panel, k)
         effect = difference_in_differences(matched_counts(panel, matching), outcome=outcome, unit=unit)
         max_difference = float(matching.balance["std_diff_matched"].abs().max())
         effect = extended(effect, (*panel.notes, *matching.notes, *_nearby(engine, panel, matching.comparison)),
@@ -95,7 +95,7 @@ def detectable_effect(
     elif after_months is None:
         after_months = (spec.ends_on.year - spec.starts_on.year) * 12 + spec.ends_on.month - spec.starts_on.month + 1
     panel = setup_panel(engine, spec, outcome=outcome, unit=unit, before_months=before_months)
-    matching = match_comparisons(matching_features(panel), k=k or COMPARISONS[unit])
+    matching = _matching(panel, k)
     found = detectable_rate_ratio(matched_counts(panel, matching), after_months=after_months, power=power,
                                   alpha=alpha, outcome=outcome, unit=unit)
     record_access(engine, caller.user_id, _ACTION, purpose, None, found.treated + found.comparison, "allowed",
@@ -103,11 +103,16 @@ def detectable_effect(
     return replace(found, notes=(*panel.notes, *matching.notes, *notes, *found.notes))
 
 
+def _matching(panel: Panel, k: int | None) -> Matching:
+    """The panel's comparison units: ``k`` per treated unit (None: lpt.evaluation.matching.COMPARISONS)."""
+    return match_comparisons(matching_features(panel), k=k or COMPARISONS[panel.unit])
+
+
 def _authorize(engine: Engine, caller: User, spec: SetupSpec, purpose: str, what: str) -> None:
     """``statistical_models`` over every ward of the setup's area (the force for a force-wide one)."""
     granted = authorize(engine, caller, _ACTION, purpose=purpose)
     wards = spec.area.wards_of(engine)
-    if granted.wards is not None and (wards is None or not wards <= granted.wards):
+    if wards_within(wards, granted.wards) != wards:
         refuse(engine, caller, _ACTION, purpose, what, "its area reaches beyond the areas the user covers")
 
 
@@ -115,7 +120,8 @@ def _nearby(engine: Engine, panel: Panel, comparison: list[str]) -> tuple[str, .
     """A note on the comparison units in or next to the setup's wards (boundaries touching), if any."""
     units = panel.units.set_index("unit")
     treated_wards = set(units.loc[units["treated"], "ward_code"])
-    shapes = boundaries(engine, "ward_boundaries")
+    compared_wards = set(units.loc[comparison, "ward_code"])
+    shapes = boundaries(engine, "ward_boundaries", sorted(treated_wards | compared_wards))
     setup_shape = shapely.union_all(shapes.loc[shapes["code"].isin(treated_wards), "geometry"].to_numpy())
     near = set(shapes.loc[shapes.intersects(setup_shape), "code"]) | treated_wards
     count = int(units.loc[comparison, "ward_code"].isin(near).sum())

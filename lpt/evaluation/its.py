@@ -19,10 +19,9 @@ passes for trend or effect.
 Standard errors: the tutorial's Newey-West HAC errors (``cov_type="HAC"``) with lag
 floor(4 x (n / 100) ^ (2/9)) (the Newey and West 1994 rule of thumb; 2 for 12 to 42 months), and
 quasi-Poisson errors (Pearson chi-squared over residual df as the scale), both with t quantiles on the
-residual degrees of freedom; the larger of the two for the level change is used. HAC alone is biased
-down in short series: on placebo series of 12 months of the Humberside 2025 records (lpt.evaluation.simulate)
-its intervals covered the true ratio about 60-70% of the time; on long autocorrelated series HAC is the
-wider and is then the one used. What 12 months cannot give is seasons: placebo setups starting July to
+residual degrees of freedom; the larger of the two for the level change is used: HAC is biased down in
+short series (it estimates autocorrelation from a dozen points), while on long autocorrelated series it
+is the wider and is then the one used. What 12 months cannot give is seasons: placebo setups starting July to
 October of 2025, with 6 months before, read the autumn's fall in crime as an effect of the setup
 (estimates 0.87 for 30 streets of a ward and 0.92 for a ward with none planted; intervals covering the
 truth 91-93% of the time, 200 datasets each at force scale). Until two years are held, prefer the
